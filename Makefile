@@ -1,0 +1,48 @@
+# Two commands for a newcomer:  make run  (install, build the index if stale, serve the page)
+#                               make test (install with test extras, run every test)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/pip install --disable-pip-version-check -q $(if $(wildcard /opt/wheels),--find-links /opt/wheels)
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export HF_HUB_DISABLE_TELEMETRY := 1
+export GRADIO_ANALYTICS_ENABLED := False
+
+.PHONY: run test venv venv-test index check lint bench clean
+
+run: venv
+	$(BIN)/qa build --if-stale
+	$(BIN)/python app.py
+
+test: venv-test
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+venv: $(VENV)/.installed
+venv-test: $(VENV)/.installed-test
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) -r requirements.lock
+	$(PIP) --no-deps --no-build-isolation -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.lock
+	$(PIP) -r requirements-test.lock
+	touch $@
+
+index: venv
+	$(BIN)/qa build
+
+check: venv
+	$(BIN)/qa build --check
+
+lint: venv-test
+	$(BIN)/ruff check .
+
+bench: venv
+	$(BIN)/qa bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

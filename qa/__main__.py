@@ -1,0 +1,7 @@
+"""`python -m qa ...` is the same as the `qa` console script."""
+
+import sys
+
+from qa.cli import main
+
+sys.exit(main())

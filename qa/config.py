@@ -1,0 +1,38 @@
+"""Settings: where the corpus and index live, which model, how to chunk. Env vars override."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qa.chunking import ChunkParams
+
+ROOT = Path(__file__).resolve().parent.parent
+MAX_QUESTION_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a build or a query needs to know; `from_env` reads the QA_* variables."""
+
+    corpus_dir: Path = ROOT / "corpus"
+    index_dir: Path = ROOT / "index"
+    data_dir: Path = ROOT / "data"
+    model: str | None = None
+    chunk: ChunkParams = field(default_factory=ChunkParams)
+
+    @classmethod
+    def from_env(cls, **overrides) -> Settings:
+        env = {
+            "corpus_dir": os.environ.get("QA_CORPUS"),
+            "index_dir": os.environ.get("QA_INDEX"),
+            "data_dir": os.environ.get("QA_DATA_DIR"),
+            "model": os.environ.get("QA_MODEL"),
+        }
+        values = {k: v for k, v in env.items() if v}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        for key in ("corpus_dir", "index_dir", "data_dir"):
+            if key in values:
+                values[key] = Path(values[key])
+        return cls(**values)

@@ -1,0 +1,21 @@
+"""Plain-text rendering of an answer for a terminal."""
+
+from __future__ import annotations
+
+import textwrap
+
+from qa.result import AskResult
+
+
+def render_terminal(result: AskResult, width: int = 88) -> str:
+    """The answer, then each passage with its section, score and the answer sentence marked."""
+    lines = [textwrap.fill(result.answer or "", width), ""]
+    label = "Nearest passages" if result.abstained else "Passages"
+    lines.append(f"{label}:")
+    for i, p in enumerate(result.passages, 1):
+        text = p.text
+        if p.answer_start is not None:
+            text = f"{text[:p.answer_start]}>>{text[p.answer_start:p.answer_end]}<<{text[p.answer_end:]}"
+        lines.append(f"\n[{i}] {p.section}  (#{p.anchor}, score {p.score:.2f})")
+        lines.append(textwrap.indent(textwrap.fill(text, width - 4), "    "))
+    return "\n".join(lines)

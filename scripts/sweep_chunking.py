@@ -1,0 +1,48 @@
+"""Measure dev-set retrieval for chunk sizes and overlaps (dense retrieval, default model).
+
+usage: .venv/bin/python scripts/sweep_chunking.py [QUESTIONS] > docs/chunking-sweep.md
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from qa.build import build_index
+from qa.chunking import ChunkParams
+from qa.config import Settings
+from qa.embedding import SentenceTransformerEmbedder, resolve_model
+from qa.engine import QAEngine
+from qa.evaluate import read_questions, score
+from qa.index_store import load_index
+
+SIZES = (300, 400, 500, 600, 800, 1000, 1400)
+OVERLAPS = (0, 1, 2)
+
+
+def main(argv: list[str]) -> int:
+    path = Path(argv[1] if len(argv) > 1 else "../shared/eval/dev.jsonl")
+    questions = read_questions(path)
+    embedder = SentenceTransformerEmbedder(resolve_model(None))
+    print("| max_chars | overlap | chunks | recall@1 | recall@3 | recall@5 | MRR@5 |")
+    print("|---|---|---|---|---|---|---|")
+    for size in SIZES:
+        for overlap in OVERLAPS:
+            with tempfile.TemporaryDirectory() as tmp:
+                settings = replace(Settings.from_env(), index_dir=Path(tmp) / "index",
+                                   chunk=ChunkParams(size, overlap))
+                build_index(settings, embedder)
+                engine = QAEngine(load_index(settings.index_dir), embedder)
+                results = {q["id"]: engine.ask(q["question"], q.get("history") or []).to_json()
+                           for q in questions}
+                m = score(questions, results)
+                n = engine.index.manifest["counts"]["chunks"]
+                print(f"| {size} | {overlap} | {n} | {m['recall@1']} | {m['recall@3']} | "
+                      f"{m['recall@5']} | {m['mrr@5']} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

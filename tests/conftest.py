@@ -1,0 +1,53 @@
+"""Shared fixtures: the real article, the real model, the committed index."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLE = ROOT / "corpus" / "will-russia-support-iran.txt"
+DEV_SET = Path(os.environ.get("QA_DEV_SET", ROOT.parent / "shared" / "eval" / "dev.jsonl"))
+SCORER = DEV_SET.parent / "score.py"
+
+
+@pytest.fixture(scope="session")
+def article_text() -> str:
+    return ARTICLE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def document(article_text):
+    from qa.clean import clean_document
+
+    return clean_document(article_text, ARTICLE.name)
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from qa.embedding import SentenceTransformerEmbedder, resolve_model
+
+    return SentenceTransformerEmbedder(resolve_model(None))
+
+
+@pytest.fixture(scope="session")
+def engine():
+    from qa.engine import QAEngine
+
+    return QAEngine.load()
+
+
+@pytest.fixture(scope="session")
+def dev_questions():
+    from qa.evaluate import read_questions
+
+    if not DEV_SET.is_file():
+        pytest.skip(f"dev set not found at {DEV_SET}")
+    return read_questions(DEV_SET)
