@@ -9,7 +9,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import faiss
-import numpy as np
 
 from qa import __version__
 from qa.chunking import chunk_document

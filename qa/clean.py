@@ -25,8 +25,29 @@ _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _SENTENCE_END = (".", "!", "?", '"', "\u201d", ")")
 _SMALL_WORDS = {
-    "a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or",
-    "the", "to", "vs", "with", "about", "amid", "amidst", "over", "under", "between",
+    "a",
+    "an",
+    "and",
+    "as",
+    "at",
+    "by",
+    "for",
+    "from",
+    "in",
+    "into",
+    "of",
+    "on",
+    "or",
+    "the",
+    "to",
+    "vs",
+    "with",
+    "about",
+    "amid",
+    "amidst",
+    "over",
+    "under",
+    "between",
 }
 
 

@@ -71,9 +71,7 @@ def _settings(args):
     from qa.chunking import ChunkParams
     from qa.config import Settings
 
-    base = Settings.from_env(
-        model=args.model, corpus_dir=args.corpus, index_dir=args.index
-    )
+    base = Settings.from_env(model=args.model, corpus_dir=args.corpus, index_dir=args.index)
     max_chars = getattr(args, "max_chars", None)
     overlap = getattr(args, "overlap", None)
     if max_chars is None and overlap is None:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-
 from qa.answer import AnswerSentence, SentencePicker
 from qa.build import fingerprint
 from qa.config import Settings
 from qa.corpus import CorpusError
-from qa.embedding import SentenceTransformerEmbedder, resolve_model
+from qa.embedding import load_embedder, resolve_model
 from qa.index_store import IndexData, load_index, read_manifest
 from qa.pii import find_pii, redact
 from qa.question import normalise_question
@@ -35,7 +34,9 @@ class QAEngine:
         )
 
     @classmethod
-    def load(cls, settings: Settings | None = None, check_fresh: bool = True) -> QAEngine:
+    def load(
+        cls, settings: Settings | None = None, check_fresh: bool = True, backend: str | None = None
+    ) -> QAEngine:
         """Load the index (refused if stale or corrupt) and the model it was built with."""
         settings = settings or Settings.from_env()
         manifest = read_manifest(settings.index_dir)
@@ -47,7 +48,7 @@ class QAEngine:
             except CorpusError:
                 expected = None  # no corpus beside the index: serve the index as built
         index = load_index(settings.index_dir, expected)
-        return cls(index, SentenceTransformerEmbedder(model))
+        return cls(index, load_embedder(model, backend))
 
     def ask(self, question: str, history: Sequence[str] = (), k: int = 5) -> AskResult:
         """Answer `question` (`QuestionError` if it is empty or too long)."""
@@ -78,8 +79,16 @@ class QAEngine:
         if find_pii(text):  # never expected after cleaning; the last guard before output
             text, a_start, a_end = redact(text), None, None
         return Passage(
-            c.chunk_id, text, c.doc_id, c.section, c.anchor, round(hit.score, 4),
-            c.start, c.end, a_start, a_end,
+            c.chunk_id,
+            text,
+            c.doc_id,
+            c.section,
+            c.anchor,
+            round(hit.score, 4),
+            c.start,
+            c.end,
+            a_start,
+            a_end,
         )
 
 

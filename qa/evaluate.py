@@ -15,8 +15,18 @@ from pathlib import Path
 
 from qa.pii import PATTERNS
 
-_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201b": "'", "\u2032": "'",
-                         "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"'})
+_QUOTES = str.maketrans(
+    {
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2033": '"',
+    }
+)
 _PHONE = re.compile(r"(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s*|\b\d{3}[\s.-])\d{3}[\s.-]\d{4}\b")
 
 
@@ -32,7 +42,9 @@ def read_questions(path: Path) -> list[dict]:
 
 def has_pii(text: str) -> bool:
     t = norm(text)
-    return bool(PATTERNS["email"].search(t) or _PHONE.search(t) or PATTERNS["street_address"].search(text))
+    return bool(
+        PATTERNS["email"].search(t) or _PHONE.search(t) or PATTERNS["street_address"].search(text)
+    )
 
 
 def gold_rank(texts: list[str], gold: Iterable[str], depth: int = 5) -> int | None:
@@ -89,4 +101,3 @@ def score(questions: list[dict], results: dict[str, dict]) -> dict:
         "missed@5": [q["id"] for q, x in zip(answerable, ranks, strict=True) if not x],
         "pii_leak_ids": leaks,
     }
-

@@ -10,7 +10,7 @@ from qa.index_store import IndexUnavailable, read_manifest
 
 
 def index_status(settings: Settings) -> str:
-    """"fresh", "missing", "corrupt" or "stale" (the latter also when the corpus is unusable)."""
+    """ "fresh", "missing", "corrupt" or "stale" (the latter also when the corpus is unusable)."""
     try:
         manifest = read_manifest(settings.index_dir)
     except IndexUnavailable as exc:

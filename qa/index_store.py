@@ -7,6 +7,7 @@ leaves the previous index whole. Nothing is ever read with pickle.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import json
@@ -91,7 +92,9 @@ def load_index(index_dir: Path, fingerprint: str | None = None) -> IndexData:
             f"index at {index_dir} is stale (the corpus, settings, model or code changed since "
             "it was built): run `qa build`"
         )
-    blobs = {name: _read_verified(index_dir, name, digest) for name, digest in manifest["files"].items()}
+    blobs = {
+        name: _read_verified(index_dir, name, digest) for name, digest in manifest["files"].items()
+    }
     try:
         return _parse(manifest, blobs)
     except Exception as exc:  # any parse failure means the bytes are not an index we wrote
@@ -169,10 +172,8 @@ def _fsync(path: Path) -> None:
 
 
 def _fsync_dir(path: Path) -> None:
-    try:
+    with contextlib.suppress(OSError):
         _fsync(path)
-    except OSError:
-        pass
 
 
 def _swap_into_place(tmp: Path, target: Path) -> None:

@@ -15,7 +15,8 @@ def render_terminal(result: AskResult, width: int = 88) -> str:
     for i, p in enumerate(result.passages, 1):
         text = p.text
         if p.answer_start is not None:
-            text = f"{text[:p.answer_start]}>>{text[p.answer_start:p.answer_end]}<<{text[p.answer_end:]}"
+            a, b = p.answer_start, p.answer_end
+            text = f"{text[:a]}>>{text[a:b]}<<{text[b:]}"
         lines.append(f"\n[{i}] {p.section}  (#{p.anchor}, score {p.score:.2f})")
         lines.append(textwrap.indent(textwrap.fill(text, width - 4), "    "))
     return "\n".join(lines)

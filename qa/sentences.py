@@ -58,5 +58,7 @@ def _fill_gaps(text: str, spans: list[tuple[int, int]], start: int, end: int):
         if out:
             out[-1] = (out[-1][0], prev + len(tail))
         else:
-            out.append((prev + len(text[prev:end]) - len(text[prev:end].lstrip()), prev + len(tail)))
+            out.append(
+                (prev + len(text[prev:end]) - len(text[prev:end].lstrip()), prev + len(tail))
+            )
     return out

@@ -31,16 +31,24 @@ def main(argv: list[str]) -> int:
     for size in SIZES:
         for overlap in OVERLAPS:
             with tempfile.TemporaryDirectory() as tmp:
-                settings = replace(Settings.from_env(), index_dir=Path(tmp) / "index",
-                                   chunk=ChunkParams(size, overlap))
+                settings = replace(
+                    Settings.from_env(),
+                    index_dir=Path(tmp) / "index",
+                    chunk=ChunkParams(size, overlap),
+                )
                 build_index(settings, embedder)
                 engine = QAEngine(load_index(settings.index_dir), embedder)
-                results = {q["id"]: engine.ask(q["question"], q.get("history") or []).to_json()
-                           for q in questions}
+                results = {
+                    q["id"]: engine.ask(q["question"], q.get("history") or []).to_json()
+                    for q in questions
+                }
                 m = score(questions, results)
                 n = engine.index.manifest["counts"]["chunks"]
-                print(f"| {size} | {overlap} | {n} | {m['recall@1']} | {m['recall@3']} | "
-                      f"{m['recall@5']} | {m['mrr@5']} |", flush=True)
+                print(
+                    f"| {size} | {overlap} | {n} | {m['recall@1']} | {m['recall@3']} | "
+                    f"{m['recall@5']} | {m['mrr@5']} |",
+                    flush=True,
+                )
     return 0
 
 
