@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
-from qa.retrieve import Hit
+from qa.lexical import tokens
+from qa.ranking import Ranked
+from qa.types import Chunk
 
 
 @dataclass(frozen=True)
@@ -17,38 +21,55 @@ class AnswerSentence:
     start: int
     end: int
     score: float
+    similarity: float
+    coverage: float
+
+
+@dataclass(frozen=True)
+class PickerParams:
+    """Sentence score = cosine + `passage` x passage score + `overlap` x the IDF-weighted share
+    of the question's terms that the sentence contains (chosen on the dev set)."""
+
+    top_passages: int = 2
+    passage: float = 0.5
+    overlap: float = 0.6
 
 
 class SentencePicker:
-    """Scores every sentence of the top passages by its own cosine with the question plus a
-    share of its passage's score, and returns the best one."""
+    """Scores every sentence of the top passages and returns the best one."""
 
     def __init__(
-        self,
-        sentences: list[tuple[int, int, int]],
-        vectors: np.ndarray,
-        chunk_sentences: dict[int, list[tuple[int, int]]],
-        doc_of_chunk: dict[int, str],
-        passage_weight: float = 0.5,
-        top_passages: int = 3,
+        self, chunks: list[Chunk], idf: Callable[[str], float], params: PickerParams | None = None
     ) -> None:
-        self.vectors = vectors
-        self.passage_weight = passage_weight
-        self.top_passages = top_passages
-        self.chunk_sentences = chunk_sentences
-        by_key = {(doc_of_chunk[c], s, e): i for i, (c, s, e) in enumerate(sentences)}
-        self.sentence_ids = {
-            cid: [by_key[(doc_of_chunk[cid], s, e)] for s, e in spans]
-            for cid, spans in chunk_sentences.items()
-        }
+        self.chunks = chunks
+        self.idf = idf
+        self.params = params or PickerParams()
 
-    def run(self, query_vector: np.ndarray, hits: list[Hit]) -> AnswerSentence | None:
+    def run(
+        self, ranked: list[Ranked], sims: dict[int, np.ndarray], query_tokens: list[str]
+    ) -> AnswerSentence | None:
+        p = self.params
+        wanted = {t: self.idf(t) for t in set(query_tokens)}
         best: AnswerSentence | None = None
-        for hit in hits[: self.top_passages]:
-            ids = self.sentence_ids[hit.chunk_id]
-            sims = self.vectors[ids] @ query_vector
-            for (start, end), sim in zip(self.chunk_sentences[hit.chunk_id], sims, strict=True):
-                score = float(sim) + self.passage_weight * hit.score
+        for r in ranked[: p.top_passages]:
+            chunk = self.chunks[r.chunk_id]
+            for (start, end), sim in zip(chunk.sentences, sims[r.chunk_id], strict=True):
+                coverage = _coverage(wanted, chunk.text[start - chunk.start : end - chunk.start])
+                score = float(sim) + p.passage * r.score + p.overlap * coverage
                 if best is None or score > best.score:
-                    best = AnswerSentence(hit.chunk_id, start, end, score)
+                    best = AnswerSentence(r.chunk_id, start, end, score, float(sim), coverage)
         return best
+
+
+def _coverage(wanted: dict[str, float], sentence: str) -> float:
+    """IDF-weighted share of the query's content tokens that occur in the sentence."""
+    total = sum(wanted.values())
+    if not total:
+        return 0.0
+    present = _token_set(sentence)
+    return sum(w for t, w in wanted.items() if t in present) / total
+
+
+@lru_cache(maxsize=65536)
+def _token_set(sentence: str) -> frozenset[str]:
+    return frozenset(tokens(sentence))

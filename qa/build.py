@@ -17,10 +17,13 @@ from qa.config import Settings
 from qa.corpus import file_hashes, read_corpus
 from qa.embedding import ModelRef, SentenceTransformerEmbedder, resolve_model
 from qa.index_store import IndexData, save_index
+from qa.lexical import LexicalRetriever
 from qa.types import Chunk
 
 # Source files whose behaviour shapes the index: editing one makes the built index stale.
-_PIPELINE_SOURCES = ("clean.py", "pii.py", "sentences.py", "chunking.py", "build.py")
+_PIPELINE_SOURCES = (
+    "clean.py", "pii.py", "sentences.py", "chunking.py", "lexical.py", "build.py", "index_store.py"
+)
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,8 @@ def build_index(settings: Settings, embedder=None) -> BuildReport:
         "counts": {"documents": len(documents), "chunks": len(chunks), "sentences": len(sentences)},
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    data = IndexData(manifest, documents, chunks, index, sentences, sentence_vectors)
+    lexical = LexicalRetriever.build(chunks)
+    data = IndexData(manifest, documents, chunks, index, sentences, sentence_vectors, lexical)
     save_index(data, settings.index_dir)
     seconds = time.perf_counter() - began
     return BuildReport(len(documents), len(chunks), len(sentences), seconds, fp)

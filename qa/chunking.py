@@ -13,8 +13,8 @@ class ChunkParams:
     """A chunk grows sentence by sentence up to `max_chars`; the next one repeats the last
     `overlap` sentences of the previous chunk."""
 
-    max_chars: int = 600
-    overlap: int = 1
+    max_chars: int = 800
+    overlap: int = 2
 
     def __post_init__(self) -> None:
         if self.max_chars < 1 or self.overlap < 0:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -28,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader went away (`qa ask ... | head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -131,6 +135,7 @@ def _cmd_ask(args) -> int:
         return _ask_jsonl(args)
     try:
         normalise_question(args.question if args.question is not None else "")
+        _check_history(args.history)
     except QuestionError as exc:
         raise UserError(str(exc), 2) from None
     if args.k < 1 or args.k > 50:
@@ -153,12 +158,30 @@ def _ask_jsonl(args) -> int:
     engine = _load_engine(args)
     for item in items:
         try:
-            out = engine.ask(item.get("question", ""), item.get("history") or [], k=args.k)
+            history = _check_history(item.get("history") or [])
+            out = engine.ask(item.get("question", ""), history, k=args.k)
             line = {"id": item.get("id"), **out.to_json()}
         except QuestionError as exc:
             line = {"id": item.get("id"), "error": str(exc)}
         print(json.dumps(line, ensure_ascii=False), flush=True)
     return 0
+
+
+def _check_history(history: object) -> list[str]:
+    """The earlier questions if each is usable text; `QuestionError` naming the bad one."""
+    from qa.question import QuestionError, normalise_question
+
+    if not isinstance(history, list):
+        raise QuestionError("The history must be a list of earlier questions.")
+    for item in history:
+        if not isinstance(item, str):
+            raise QuestionError("Each earlier question in the history must be text.")
+        if item.strip():
+            try:
+                normalise_question(item)
+            except QuestionError as exc:
+                raise QuestionError(f"A question in the history is unusable: {exc}") from None
+    return history
 
 
 def _read_jsonl(path: Path) -> list[dict]:

@@ -2,36 +2,40 @@
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
 from collections.abc import Sequence
 
+import numpy as np
+
+from qa.abstain import AbstentionPolicy
 from qa.answer import AnswerSentence, SentencePicker
 from qa.build import fingerprint
 from qa.config import Settings
 from qa.corpus import CorpusError
 from qa.embedding import load_embedder, resolve_model
+from qa.followup import contextualise
 from qa.index_store import IndexData, load_index, read_manifest
+from qa.lexical import tokens
 from qa.pii import find_pii, redact
 from qa.question import normalise_question
+from qa.ranking import HybridRanker, Ranked, SentenceTable, Weights
 from qa.result import AskResult, Passage
-from qa.retrieve import DenseRetriever, Hit
 
-ABSTAIN_BELOW = 0.30
+NOT_SAID = "The article does not say{what}. The passages below are the nearest it has."
 
 
 class QAEngine:
     """Answers questions over one loaded index with one loaded embedding model."""
 
-    def __init__(self, index: IndexData, embedder) -> None:
+    def __init__(self, index: IndexData, embedder, weights: Weights | None = None) -> None:
         self.index = index
         self.embedder = embedder
         self.chunks = index.chunks
-        self.dense = DenseRetriever(index.chunk_index)
-        self.picker = SentencePicker(
-            index.sentences,
-            index.sentence_vectors,
-            {c.chunk_id: c.sentences for c in index.chunks},
-            {c.chunk_id: c.doc_id for c in index.chunks},
-        )
+        self.ranker = HybridRanker(index, SentenceTable(index), weights or Weights())
+        self.picker = SentencePicker(index.chunks, index.lexical.idf)
+        self.abstention = AbstentionPolicy(index.lexical)
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @classmethod
     def load(
@@ -50,30 +54,73 @@ class QAEngine:
         index = load_index(settings.index_dir, expected)
         return cls(index, load_embedder(model, backend))
 
-    def ask(self, question: str, history: Sequence[str] = (), k: int = 5) -> AskResult:
-        """Answer `question` (`QuestionError` if it is empty or too long)."""
+    def ask(
+        self,
+        question: str,
+        history: Sequence[str] = (),
+        k: int = 5,
+        timings: dict[str, float] | None = None,
+    ) -> AskResult:
+        """Answer `question` (`QuestionError` if it is empty or too long).
+
+        `timings`, when given, receives each stage's duration in milliseconds.
+        """
+        clock = _Clock(timings)
         text = normalise_question(question)
-        query = self.embedder.encode([text])[0]
-        hits = self.dense.run(query, max(k, 1))
-        answer = self.picker.run(query, hits)
-        abstained = not hits or hits[0].score < ABSTAIN_BELOW or answer is None
-        return self._result(text, hits[:k], None if abstained else answer, abstained)
+        context = contextualise(text, [normalise_question(h) for h in history if h and h.strip()])
+        query = self._embed(text, context.previous, context.history_weight)
+        clock.lap("embed")
+        query_tokens = tokens(context.lexical_text)
+        lexical = self.index.lexical.run(query_tokens)
+        clock.lap("lexical")
+        ranked, sims = self.ranker.run(query, lexical)
+        clock.lap("rank")
+        answer = self.picker.run(ranked, sims, tokens(text))
+        decision = self.abstention.decide(text, ranked, answer, context.history_weight > 0)
+        clock.lap("answer")
+        result = self._result(text, ranked[: max(k, 1)], answer, decision.abstain, decision.reason)
+        clock.lap("total", since_start=True)
+        return result
+
+    def _embed(self, text: str, previous: str | None, weight: float) -> np.ndarray:
+        vector = self._vector(text)
+        if previous and weight:
+            vector = vector + weight * self._vector(previous)
+            vector = vector / np.linalg.norm(vector)
+        return vector.astype(np.float32)
+
+    def _vector(self, text: str) -> np.ndarray:
+        """The question's vector, remembered for recent questions (follow-ups reuse them)."""
+        vector = self._vectors.get(text)
+        if vector is None:
+            vector = self.embedder.encode([text])[0]
+            self._vectors[text] = vector
+            if len(self._vectors) > 256:
+                self._vectors.popitem(last=False)
+        return vector
 
     def _result(
-        self, question: str, hits: list[Hit], answer: AnswerSentence | None, abstained: bool
+        self,
+        question: str,
+        ranked: list[Ranked],
+        answer: AnswerSentence | None,
+        abstained: bool,
+        reason: str,
     ) -> AskResult:
-        passages = [self._passage(h, answer) for h in hits]
-        if abstained or answer is None:
-            reply = "The article does not say. These are the closest passages it has."
+        shown = None if abstained else answer
+        passages = [self._passage(r, shown) for r in ranked]
+        if shown is None:
+            reply = NOT_SAID.format(what=f" {reason}" if reason else "")
         else:
-            chunk = self.chunks[answer.chunk_id]
-            reply = chunk.text[answer.start - chunk.start : answer.end - chunk.start]
+            chunk = self.chunks[shown.chunk_id]
+            reply = chunk.text[shown.start - chunk.start : shown.end - chunk.start]
         return AskResult(question, abstained, _safe(reply), passages)
 
-    def _passage(self, hit: Hit, answer: AnswerSentence | None) -> Passage:
-        c = self.chunks[hit.chunk_id]
+    def _passage(self, ranked: Ranked, answer: AnswerSentence | None) -> Passage:
+        c = self.chunks[ranked.chunk_id]
         a_start = a_end = None
-        if answer and c.start <= answer.start and answer.end <= c.end:
+        same_doc = answer and c.doc_id == self.chunks[answer.chunk_id].doc_id
+        if same_doc and c.start <= answer.start and answer.end <= c.end:
             a_start, a_end = answer.start - c.start, answer.end - c.start
         text = c.text
         if find_pii(text):  # never expected after cleaning; the last guard before output
@@ -84,12 +131,27 @@ class QAEngine:
             c.doc_id,
             c.section,
             c.anchor,
-            round(hit.score, 4),
+            round(ranked.score, 4),
             c.start,
             c.end,
             a_start,
             a_end,
         )
+
+
+class _Clock:
+    """Stage timer writing milliseconds into an optional dict."""
+
+    def __init__(self, out: dict[str, float] | None) -> None:
+        self.out = out
+        self.start = self.last = time.perf_counter()
+
+    def lap(self, stage: str, since_start: bool = False) -> None:
+        if self.out is None:
+            return
+        now = time.perf_counter()
+        self.out[stage] = (now - (self.start if since_start else self.last)) * 1000
+        self.last = now
 
 
 def _model_of(manifest: dict) -> str | None:

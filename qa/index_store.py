@@ -20,6 +20,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from qa.lexical import FOLDER as BM25_FOLDER
+from qa.lexical import LexicalRetriever
 from qa.types import Chunk, Document, Section
 
 FORMAT = 1
@@ -42,6 +44,7 @@ class IndexData:
     chunk_index: faiss.Index
     sentences: list[tuple[int, int, int]]  # (chunk_id, start, end): a chunk's sentence
     sentence_vectors: np.ndarray
+    lexical: LexicalRetriever
 
 
 def save_index(data: IndexData, target: Path) -> None:
@@ -120,6 +123,7 @@ def _write_files(data: IndexData, folder: Path) -> list[str]:
     with open(folder / "sentences.npy", "wb") as f:
         np.save(f, np.ascontiguousarray(data.sentence_vectors, dtype=np.float32))
     names = ["documents.json", "chunks.json", "sentences.json", "chunks.faiss", "sentences.npy"]
+    names += data.lexical.save(folder)
     for name in names:
         _fsync(folder / name)
     return names
@@ -133,9 +137,12 @@ def _parse(manifest: dict, blobs: dict[str, bytes]) -> IndexData:
     sentences = [tuple(s) for s in json.loads(blobs["sentences.json"])]
     index = faiss.deserialize_index(np.frombuffer(blobs["chunks.faiss"], dtype=np.uint8))
     vectors = np.load(io.BytesIO(blobs["sentences.npy"]), allow_pickle=False)
+    lexical = LexicalRetriever.from_blobs(
+        {n: b for n, b in blobs.items() if n.startswith(f"{BM25_FOLDER}/")}
+    )
     if index.ntotal != len(chunks) or len(vectors) != len(sentences):
         raise ValueError("vector and metadata counts differ")
-    return IndexData(manifest, docs, chunks, index, sentences, vectors)
+    return IndexData(manifest, docs, chunks, index, sentences, vectors, lexical)
 
 
 def _doc_json(doc: Document) -> dict:

@@ -1,0 +1,85 @@
+"""Lexical retrieval: BM25 (bm25s) over the same chunks, with English stop words and stemming."""
+
+from __future__ import annotations
+
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+
+from qa.types import Chunk
+
+FOLDER = "bm25"
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def tokens(text: str) -> list[str]:
+    """Stemmed content tokens of `text` (stop words dropped)."""
+    out = bm25s.tokenize(
+        [text], stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False
+    )
+    return list(out[0])
+
+
+def chunk_fields(chunk: Chunk) -> str:
+    """The text BM25 indexes for a chunk: its section title and its text."""
+    return f"{chunk.section}\n{chunk.text}"
+
+
+class LexicalRetriever:
+    """BM25 scores of every chunk for a query."""
+
+    def __init__(self, bm25: bm25s.BM25) -> None:
+        self.bm25 = bm25
+        self.vocab = set(bm25.vocab_dict)
+        indptr = np.asarray(bm25.scores["indptr"])
+        n = bm25.scores["num_docs"]
+        df = {
+            t: int(indptr[i + 1] - indptr[i])
+            for t, i in bm25.vocab_dict.items()
+            if t and i + 1 < len(indptr)
+        }
+        self._idf = {t: float(np.log(1 + (n - d + 0.5) / (d + 0.5))) for t, d in df.items()}
+        self.unseen_idf = float(np.log(1 + (n + 0.5) / 0.5))
+
+    def idf(self, token: str) -> float:
+        """BM25's inverse document frequency of `token` (highest for a token never seen)."""
+        return self._idf.get(token, self.unseen_idf)
+
+    @classmethod
+    def build(cls, chunks: list[Chunk]) -> LexicalRetriever:
+        corpus = bm25s.tokenize(
+            [chunk_fields(c) for c in chunks], stopwords="en", stemmer=_stemmer(),
+            show_progress=False,
+        )
+        bm25 = bm25s.BM25()
+        bm25.index(corpus, show_progress=False)
+        return cls(bm25)
+
+    def save(self, folder: Path) -> list[str]:
+        """Write the BM25 arrays (numpy, no pickle) and vocabulary; return the file names."""
+        self.bm25.save(str(folder / FOLDER), show_progress=False)
+        return sorted(f"{FOLDER}/{p.name}" for p in (folder / FOLDER).iterdir())
+
+    @classmethod
+    def from_blobs(cls, blobs: dict[str, bytes]) -> LexicalRetriever:
+        """Load from verified file contents ({"bm25/name": bytes})."""
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, blob in blobs.items():
+                (Path(tmp) / Path(name).name).write_bytes(blob)
+            bm25 = bm25s.BM25.load(tmp, allow_pickle=False, show_progress=False)
+        return cls(bm25)
+
+    def run(self, query_tokens: list[str]) -> np.ndarray:
+        """BM25 score of each chunk (zeros when no query token is in the vocabulary)."""
+        known = [t for t in query_tokens if t in self.vocab]
+        if not known:
+            return np.zeros(self.bm25.scores["num_docs"], dtype=np.float32)
+        return self.bm25.get_scores(known).astype(np.float32)
