@@ -1,25 +1,11 @@
-"""The Gradio page (minimal): ask a question, see the answer and its passages."""
+"""Serve the Article QA page and its API: `python app.py [--host H] [--port P]` (127.0.0.1:7860).
 
-from __future__ import annotations
+The page is built in `qa.page`, the JSON route in `qa.web_api`, the server in `qa.web_server`.
+"""
 
-import os
+import sys
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
-import gradio as gr  # noqa: E402
-
-from qa.engine import QAEngine  # noqa: E402
-from qa.render import render_terminal  # noqa: E402
-
-
-def build_app(engine: QAEngine) -> gr.Blocks:
-    with gr.Blocks(title="Article QA") as demo:
-        question = gr.Textbox(label="Question", elem_id="question")
-        answer = gr.Textbox(label="Answer", lines=20, elem_id="answer")
-        question.submit(lambda q: render_terminal(engine.ask(q)), question, answer)
-    return demo
-
+from qa.web_server import serve
 
 if __name__ == "__main__":
-    build_app(QAEngine.load()).launch(server_name="127.0.0.1", server_port=7860)
+    sys.exit(serve())

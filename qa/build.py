@@ -8,21 +8,22 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import faiss
-
 from qa import __version__
 from qa.chunking import chunk_document
 from qa.clean import clean_document
 from qa.config import Settings
-from qa.corpus import file_hashes, read_corpus
-from qa.embedding import ModelRef, SentenceTransformerEmbedder, resolve_model
+from qa.corpus import CorpusError, file_hashes, read_corpus
+from qa.embedding import ModelRef, resolve_model
+from qa.incremental import LazyEmbedder, embed_missing, reusable_vectors
 from qa.index_store import IndexData, save_index
 from qa.lexical import LexicalRetriever
-from qa.types import Chunk
+from qa.types import Chunk, Document
+from qa.vector_index import build_vector_index
 
 # Source files whose behaviour shapes the index: editing one makes the built index stale.
 _PIPELINE_SOURCES = (
-    "clean.py", "pii.py", "sentences.py", "chunking.py", "lexical.py", "build.py", "index_store.py"
+    "clean.py", "pii.py", "sentences.py", "chunking.py", "lexical.py", "build.py", "index_store.py",
+    "vector_index.py",
 )
 
 
@@ -57,16 +58,18 @@ def build_index(settings: Settings, embedder=None) -> BuildReport:
     began = time.perf_counter()
     model = resolve_model(settings.model)
     sources = read_corpus(settings.corpus_dir)
-    documents = [clean_document(s.text, s.doc_id) for s in sources]
+    documents = [_clean(s) for s in sources]
     chunks: list[Chunk] = []
     for doc in documents:
         chunks.extend(chunk_document(doc, settings.chunk, first_id=len(chunks)))
     sentences = _unique_sentences(chunks)
-    embedder = embedder or SentenceTransformerEmbedder(model)
-    chunk_vectors = embedder.encode([c.text for c in chunks])
-    sentence_vectors = embedder.encode([_sentence_text(chunks, s) for s in sentences])
-    index = faiss.IndexFlatIP(chunk_vectors.shape[1])
-    index.add(chunk_vectors)
+    embedder = embedder or LazyEmbedder(model)
+    hashes = {s.doc_id: s.sha256 for s in sources}
+    reuse = reusable_vectors(settings.index_dir, model.model_id, hashes)
+    chunk_vectors = embed_missing(embedder, [(c.doc_id, c.text) for c in chunks], reuse.chunks)
+    sentence_keys = [(chunks[s[0]].doc_id, _sentence_text(chunks, s)) for s in sentences]
+    sentence_vectors = embed_missing(embedder, sentence_keys, reuse.sentences)
+    index, spec = build_vector_index(chunk_vectors)
     fp = fingerprint(settings, model)
     manifest = {
         "format": 1,
@@ -76,6 +79,7 @@ def build_index(settings: Settings, embedder=None) -> BuildReport:
         "chunk_params": asdict(settings.chunk),
         "corpus": {s.doc_id: s.sha256 for s in sources},
         "dim": int(chunk_vectors.shape[1]),
+        "vector_index": spec.to_json(),
         "counts": {"documents": len(documents), "chunks": len(chunks), "sentences": len(sentences)},
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
@@ -84,6 +88,14 @@ def build_index(settings: Settings, embedder=None) -> BuildReport:
     save_index(data, settings.index_dir)
     seconds = time.perf_counter() - began
     return BuildReport(len(documents), len(chunks), len(sentences), seconds, fp)
+
+
+def _clean(source) -> Document:
+    """The cleaned document; `CorpusError` naming the file if nothing readable is left."""
+    try:
+        return clean_document(source.text, source.doc_id)
+    except ValueError as exc:
+        raise CorpusError(f"{source.doc_id}: {exc}") from None
 
 
 def _unique_sentences(chunks: list[Chunk]) -> list[tuple[int, int, int]]:

@@ -63,11 +63,22 @@ def clean_document(raw: str, doc_id: str) -> Document:
     title_index = next((i for i, line in enumerate(lines) if line.strip()), None)
     if title_index is None:
         raise ValueError("document is empty")
-    title = _strip_inline(lines[title_index].lstrip("#").strip())
-    body = "\n".join(_drop_junk_lines(lines[title_index + 1 :]))
+    first = lines[title_index].strip()
+    rest = lines[title_index + 1 :]
+    if first.startswith("#") or (len(first) <= 200 and any(line.strip() for line in rest)):
+        title = _strip_inline(first.lstrip("#").strip())
+    else:  # no title line: name the document after its file, keep every line as body
+        title, rest = _title_from_id(doc_id), lines[title_index:]
+    body = "\n".join(_drop_junk_lines(rest))
     body, toc = _remove_toc(body)
     sections = _split_sections(body, toc)
     return _assemble(doc_id, title, sections)
+
+
+def _title_from_id(doc_id: str) -> str:
+    """A readable title from a file name: `tea-in-britain.md` -> `Tea in britain`."""
+    stem = re.sub(r"\.\w+$", "", doc_id).replace("-", " ").replace("_", " ").strip()
+    return stem[:1].upper() + stem[1:] if stem else doc_id
 
 
 def _drop_junk_lines(lines: list[str]) -> list[str]:

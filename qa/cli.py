@@ -54,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("-k", type=int, default=5, help="passages to return (default 5)")
     a.add_argument("--history", action="append", default=[], help="an earlier question")
     a.add_argument("--jsonl", type=Path, help='answer a file of {"id","question","history"}')
+    _backend(a)
     a.set_defaults(func=_cmd_ask)
 
     e = sub.add_parser("eval", help="score a question file (format of shared/eval/dev.jsonl)")
@@ -61,8 +62,37 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("file", type=Path)
     e.add_argument("--json", action="store_true", help="print one JSON object")
     e.add_argument("--results", type=Path, help="also write the raw results as JSON Lines")
+    _backend(e)
     e.set_defaults(func=_cmd_eval)
+
+    f = sub.add_parser("feedback", help="questions voted down or abstained on, most frequent first")
+    f.add_argument("--data-dir", type=Path, help="where the page stores feedback ($QA_DATA_DIR)")
+    f.add_argument("--limit", type=int, default=50, help="questions to print (default 50)")
+    f.add_argument("--json", action="store_true", help="print one JSON object per question")
+    f.set_defaults(func=_cmd_feedback)
+
+    x = sub.add_parser("export-onnx", help="export the model to ONNX for fast queries")
+    _common(x)
+    x.add_argument("--force", action="store_true", help="export again even if cached")
+    x.set_defaults(func=_cmd_export_onnx)
+
+    from qa.bench import add_arguments as _bench_arguments
+
+    _bench_arguments(sub.add_parser("bench", help="measure speed (see docs/performance.md)"))
     return p
+
+
+def _backend(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--backend",
+        choices=("torch", "onnx"),
+        help="query embedder ($QA_BACKEND; default onnx when its export is cached, else torch)",
+    )
+    p.add_argument(
+        "--reranker",
+        metavar="NAME_OR_PATH",
+        help="optional sentence-transformers CrossEncoder to rerank passages ($QA_RERANKER)",
+    )
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -99,6 +129,8 @@ def _cmd_build(args) -> int:
         status = index_status(settings)
         if status == "fresh":
             print(f"index at {settings.index_dir} is fresh")
+            if args.if_stale:
+                _ensure_onnx(settings)
             return 0
         if args.check:
             print(f"qa: index at {settings.index_dir} is {status}: run `qa build`", file=sys.stderr)
@@ -114,6 +146,37 @@ def _cmd_build(args) -> int:
         f"built {settings.index_dir}: {report.documents} documents, {report.chunks} chunks, "
         f"{report.sentences} sentences in {report.seconds:.1f}s"
     )
+    _ensure_onnx(settings)
+    return 0
+
+
+def _ensure_onnx(settings) -> None:
+    """Make the ONNX export of the model if it is missing (a warning if it cannot be made)."""
+    from qa.embedding import resolve_model
+    from qa.onnx_embedder import ExportError, cached_export, export_onnx
+
+    model = resolve_model(settings.model)
+    if cached_export(model) is not None:
+        return
+    try:
+        export = export_onnx(model)
+    except (ExportError, OSError) as exc:
+        print(f"qa: no ONNX export, queries will use torch: {exc}", file=sys.stderr)
+        return
+    print(f"exported {model.model_id} to ONNX: {export.folder}")
+
+
+def _cmd_export_onnx(args) -> int:
+    from qa.embedding import ModelNotFoundError, resolve_model
+    from qa.onnx_embedder import ExportError, cached_export, export_onnx
+
+    model = resolve_model(_settings(args).model)
+    try:
+        export = None if args.force else cached_export(model)
+        export = export or export_onnx(model)
+    except (ExportError, ModelNotFoundError, OSError) as exc:
+        raise UserError(f"ONNX export failed: {exc}") from None
+    print(f"{model.model_id}: {export.model_file}")
     return 0
 
 
@@ -123,7 +186,11 @@ def _load_engine(args):
     from qa.index_store import IndexUnavailable
 
     try:
-        return QAEngine.load(_settings(args))
+        return QAEngine.load(
+            _settings(args),
+            backend=getattr(args, "backend", None),
+            reranker=getattr(args, "reranker", None),
+        )
     except (IndexUnavailable, ModelNotFoundError) as exc:
         raise UserError(str(exc)) from None
 
@@ -197,14 +264,31 @@ def _read_jsonl(path: Path) -> list[dict]:
     return items
 
 
+def _cmd_feedback(args) -> int:
+    import sqlite3
+    from dataclasses import asdict
+
+    from qa.config import Settings
+    from qa.feedback import FeedbackStore, format_report
+
+    store = FeedbackStore(Settings.from_env(data_dir=args.data_dir).data_dir)
+    try:
+        rows = store.report()[: max(args.limit, 0)]
+    except sqlite3.Error as exc:
+        raise UserError(f"cannot read {store.path}: {exc}") from None
+    if args.json:
+        for row in rows:
+            print(json.dumps(asdict(row), ensure_ascii=False))
+    else:
+        print(format_report(rows))
+    return 0
+
+
 def _cmd_eval(args) -> int:
-    from qa.evaluate import score
+    from qa.evaluate import answer_all, score
 
     questions = _read_jsonl(args.file)
-    engine = _load_engine(args)
-    results = {}
-    for q in questions:
-        results[q["id"]] = engine.ask(q["question"], q.get("history") or []).to_json()
+    results = answer_all(_load_engine(args), questions)
     if args.results:
         with open(args.results, "w", encoding="utf-8") as f:
             for qid, r in results.items():

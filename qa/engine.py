@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from qa.pii import find_pii, redact
 from qa.question import normalise_question
 from qa.ranking import HybridRanker, Ranked, SentenceTable, Weights
 from qa.result import AskResult, Passage
+from qa.retrieve import DenseRetriever, Hit
 
 NOT_SAID = "The article does not say{what}. The passages below are the nearest it has."
 
@@ -28,18 +30,26 @@ NOT_SAID = "The article does not say{what}. The passages below are the nearest i
 class QAEngine:
     """Answers questions over one loaded index with one loaded embedding model."""
 
-    def __init__(self, index: IndexData, embedder, weights: Weights | None = None) -> None:
+    def __init__(
+        self, index: IndexData, embedder, weights: Weights | None = None, reranker=None
+    ) -> None:
         self.index = index
+        self.reranker = reranker  # optional `qa.rerank.CrossEncoderReranker`
         self.embedder = embedder
         self.chunks = index.chunks
         self.ranker = HybridRanker(index, SentenceTable(index), weights or Weights())
+        self.ranker.dense = TimedDenseRetriever(index.chunk_index)  # times the "dense" stage
         self.picker = SentencePicker(index.chunks, index.lexical.idf)
-        self.abstention = AbstentionPolicy(index.lexical)
+        self.abstention = AbstentionPolicy(index.chunks)
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @classmethod
     def load(
-        cls, settings: Settings | None = None, check_fresh: bool = True, backend: str | None = None
+        cls,
+        settings: Settings | None = None,
+        check_fresh: bool = True,
+        backend: str | None = None,
+        reranker: str | None = None,
     ) -> QAEngine:
         """Load the index (refused if stale or corrupt) and the model it was built with."""
         settings = settings or Settings.from_env()
@@ -52,7 +62,8 @@ class QAEngine:
             except CorpusError:
                 expected = None  # no corpus beside the index: serve the index as built
         index = load_index(settings.index_dir, expected)
-        return cls(index, load_embedder(model, backend))
+        reranker = reranker or os.environ.get("QA_RERANKER")
+        return cls(index, load_embedder(model, backend), reranker=_reranker(reranker))
 
     def ask(
         self,
@@ -74,9 +85,12 @@ class QAEngine:
         lexical = self.index.lexical.run(query_tokens)
         clock.lap("lexical")
         ranked, sims = self.ranker.run(query, lexical)
-        clock.lap("rank")
+        clock.split("dense", self.ranker.dense.last_ms, "fusion")
+        if self.reranker is not None:
+            ranked = self.reranker.run(text, ranked, self.chunks)
+            clock.lap("rerank")
         answer = self.picker.run(ranked, sims, tokens(text))
-        decision = self.abstention.decide(text, ranked, answer, context.history_weight > 0)
+        decision = self.abstention.decide(text, ranked, answer is not None)
         clock.lap("answer")
         result = self._result(text, ranked[: max(k, 1)], answer, decision.abstain, decision.reason)
         clock.lap("total", since_start=True)
@@ -152,6 +166,33 @@ class _Clock:
         now = time.perf_counter()
         self.out[stage] = (now - (self.start if since_start else self.last)) * 1000
         self.last = now
+
+    def split(self, first: str, first_ms: float, rest: str) -> None:
+        """Lap the time since the last lap as `first_ms` of `first`, the remainder as `rest`."""
+        self.lap(rest)
+        if self.out is not None:
+            self.out[first] = first_ms
+            self.out[rest] = max(self.out[rest] - first_ms, 0.0)
+
+
+class TimedDenseRetriever(DenseRetriever):
+    """A `DenseRetriever` that remembers how long its last search took, in milliseconds."""
+
+    last_ms = 0.0
+
+    def run(self, query_vector: np.ndarray, k: int) -> list[Hit]:
+        began = time.perf_counter()
+        hits = super().run(query_vector, k)
+        self.last_ms = (time.perf_counter() - began) * 1000
+        return hits
+
+
+def _reranker(name: str | None):
+    if not name:
+        return None
+    from qa.rerank import CrossEncoderReranker
+
+    return CrossEncoderReranker(name)
 
 
 def _model_of(manifest: dict) -> str | None:

@@ -101,3 +101,10 @@ def score(questions: list[dict], results: dict[str, dict]) -> dict:
         "missed@5": [q["id"] for q, x in zip(answerable, ranks, strict=True) if not x],
         "pii_leak_ids": leaks,
     }
+
+
+def answer_all(engine, questions: list[dict], k: int = 5) -> dict[str, dict]:
+    """{id: the `qa ask --json` object} for every question, answered by `engine`."""
+    return {
+        q["id"]: engine.ask(q["question"], q.get("history") or [], k=k).to_json() for q in questions
+    }

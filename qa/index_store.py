@@ -23,6 +23,7 @@ import numpy as np
 from qa.lexical import FOLDER as BM25_FOLDER
 from qa.lexical import LexicalRetriever
 from qa.types import Chunk, Document, Section
+from qa.vector_index import IndexSpec, configure_search
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -51,6 +52,7 @@ def save_index(data: IndexData, target: Path) -> None:
     """Write `data` to `target` atomically, replacing any previous index there."""
     target = target.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
+    _recover_stranded(target)
     remove_leftovers(target)
     tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=target.parent))
     tmp.chmod(0o755)
@@ -73,9 +75,26 @@ def remove_leftovers(target: Path) -> None:
         shutil.rmtree(p, ignore_errors=True)
 
 
+def _recover_stranded(index_dir: Path) -> None:
+    """Put back the previous index if a build was killed between its two renames.
+
+    Only the fallback swap (no atomic exchange) moves the old index aside before the new one
+    is in place; a crash in that gap leaves `index_dir` missing and the old index whole.
+    """
+    if index_dir.exists():
+        return
+    with contextlib.suppress(OSError):
+        aside = index_dir.parent.glob(f"{OLD_PREFIX}*")
+        for old in sorted(aside, key=lambda p: p.stat().st_mtime, reverse=True):
+            if (old / MANIFEST).is_file():
+                os.rename(old, index_dir)
+                return
+
+
 def read_manifest(index_dir: Path) -> dict:
     """The manifest of the index at `index_dir`; `IndexUnavailable` if missing or unreadable."""
     path = index_dir / MANIFEST
+    _recover_stranded(index_dir)
     if not path.is_file():
         raise IndexUnavailable(f"no index at {index_dir} ({MANIFEST} missing): run `qa build`")
     try:
@@ -136,6 +155,7 @@ def _parse(manifest: dict, blobs: dict[str, bytes]) -> IndexData:
     chunks = [Chunk.from_json(c) for c in json.loads(blobs["chunks.json"])]
     sentences = [tuple(s) for s in json.loads(blobs["sentences.json"])]
     index = faiss.deserialize_index(np.frombuffer(blobs["chunks.faiss"], dtype=np.uint8))
+    configure_search(index, IndexSpec.from_json(manifest.get("vector_index")))
     vectors = np.load(io.BytesIO(blobs["sentences.npy"]), allow_pickle=False)
     lexical = LexicalRetriever.from_blobs(
         {n: b for n, b in blobs.items() if n.startswith(f"{BM25_FOLDER}/")}

@@ -21,6 +21,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     "phone": re.compile(
         r"(?:\+\d{1,3}[\s.-]?)?(?:\(\d{3}\)\s*|\b\d{3}[\s.-])\d{3}[\s.-]\d{4}\b"
         r"|\+\d{1,3}(?:[\s.-]?\d{2,4}){3,5}\b"
+        r"|\b0\d{2,4}[\s.-]\d{3,4}[\s.-]\d{3,4}\b"  # national format with a trunk 0
     ),
     "street_address": re.compile(
         rf"\b\d{{1,6}}\s+(?:[A-Z][A-Za-z'-]+\s+){{1,3}}(?:{_STREET_TYPES})\b\.?"

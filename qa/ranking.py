@@ -22,7 +22,7 @@ class Weights:
     [-1, 1]); BM25 is divided by the query's best BM25 score."""
 
     dense: float = 1.0
-    sentence: float = 0.5
+    sentence: float = 0.25
     lexical: float = 0.3
 
 
