@@ -124,7 +124,7 @@ class QAEngine:
         shown = None if abstained else answer
         passages = [self._passage(r, shown) for r in ranked]
         if shown is None:
-            reply = NOT_SAID.format(what=f" {reason}" if reason else "")
+            reply = NOT_SAID.format(what=reason)
         else:
             chunk = self.chunks[shown.chunk_id]
             reply = chunk.text[shown.start - chunk.start : shown.end - chunk.start]

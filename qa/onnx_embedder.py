@@ -28,6 +28,9 @@ MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 RECORD_FILE = "export.json"
 PARITY_MIN_COSINE = 0.9999
+# One question at a time: on this 2-core machine shared with other work one thread beat two
+# (docs/performance.md); `$QA_ONNX_THREADS` overrides.
+THREADS = 1
 _SOURCE_FILES = (
     "config.json",
     "tokenizer.json",
@@ -153,8 +156,7 @@ class OnnxEmbedder:
         self._batch.enable_truncation(export.max_tokens)
         self._batch.enable_padding(pad_id=self._batch.token_to_id("[PAD]") or 0)
         options = ort.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = threads
+        options.intra_op_num_threads = threads or int(os.environ.get("QA_ONNX_THREADS", THREADS))
         options.inter_op_num_threads = 1
         self._session = ort.InferenceSession(
             str(export.model_file), options, providers=["CPUExecutionProvider"]

@@ -76,7 +76,7 @@ def build_page(service: QAService, store: FeedbackStore | None = None) -> gr.Blo
                     )
                     ask = gr.Button("Ask", variant="primary", elem_id="qa-ask", min_width=80)
                     clear = gr.Button("Clear", elem_id="qa-clear", min_width=80)
-                gr.Examples(EXAMPLES, inputs=question, label="Examples")
+                gr.Examples(EXAMPLES, inputs=question, label="Examples", elem_id="qa-examples")
             with gr.Column(scale=2, min_width=320):
                 gr.Markdown("### Article", elem_id="qa-article-title")
                 article = gr.HTML(render_notice("The article is loading…"), elem_id="qa-article")
@@ -88,6 +88,7 @@ def build_page(service: QAService, store: FeedbackStore | None = None) -> gr.Blo
         clear.click(
             lambda: ("", [], {}), None, [question, chatbot, turns], api_visibility="private"
         )
+        chatbot.clear(lambda: {}, None, turns, api_visibility="private")
         chatbot.like(handlers.vote, turns, None, api_visibility="private", concurrency_limit=None)
         demo.load(handlers.article, None, [article, article_version], api_visibility="private")
         gr.api(handlers.api_ask, api_name="ask")

@@ -72,6 +72,7 @@ class QAService:
         self._error: str | None = None
         self._ready = threading.Event()
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
         self._slots = threading.BoundedSemaphore(self.limits.concurrency)
         self._signature: tuple | None = None
         self._checked_at = 0.0
@@ -131,7 +132,9 @@ class QAService:
         if not self._ready.wait(wait):
             raise ServiceUnavailable(LOADING)
         self.check_for_new_index()
-        engine = self._engine
+        with self._changed:  # no engine yet but a new index is loading: wait for it, bounded
+            self._changed.wait_for(lambda: self._engine or not self._reloading, timeout=wait)
+            engine = self._engine
         if engine is None:
             raise ServiceUnavailable(self._error or LOADING, retry_after=30)
         return engine
@@ -185,15 +188,17 @@ class QAService:
             engine = self._load()
         except Exception as exc:
             log.warning("new index not loaded, still serving the previous one: %s", exc)
-            with self._lock:
+            with self._changed:
                 self._signature, self._reloading = signature, False
                 if self._engine is None:
                     self._error = f"The index could not be loaded: {exc}"
+                self._changed.notify_all()
             return False
-        with self._lock:
+        with self._changed:
             self._engine, self._signature, self._reloading = engine, signature, False
             self._error = None
             self.reloads += 1
+            self._changed.notify_all()
         log.info("new index loaded and swapped in")
         return True
 

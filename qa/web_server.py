@@ -26,6 +26,7 @@ from qa.feedback import FeedbackStore  # noqa: E402
 from qa.service import QAService, ServiceLimits  # noqa: E402
 
 log = logging.getLogger("qa.server")
+GRACEFUL_SHUTDOWN = 3  # seconds to let requests finish on Ctrl-C/SIGTERM; open streams are cut
 
 
 @dataclass(frozen=True)
@@ -102,5 +103,12 @@ def serve(argv: list[str] | None = None) -> int:
     service = QAService(settings, limits=limits).start()
     app = create_app(service, FeedbackStore(settings.data_dir), options)
     print(f"Article QA on http://{options.host}:{options.port}/", file=sys.stderr, flush=True)
-    uvicorn.run(app, host=options.host, port=options.port, log_level="info", access_log=False)
+    uvicorn.run(
+        app,
+        host=options.host,
+        port=options.port,
+        log_level="info",
+        access_log=False,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN,
+    )
     return 0

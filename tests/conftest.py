@@ -14,7 +14,12 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT / "corpus" / "will-russia-support-iran.txt"
-DEV_SET = Path(os.environ.get("QA_DEV_SET", ROOT.parent / "shared" / "eval" / "dev.jsonl"))
+# The shared dev set when it sits beside the checkout, else the copy in tests/data (for CI).
+_SHARED_DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+DEV_SET = Path(
+    os.environ.get("QA_DEV_SET")
+    or (_SHARED_DEV if _SHARED_DEV.is_file() else ROOT / "tests" / "data" / "dev.jsonl")
+)
 SCORER = DEV_SET.parent / "score.py"
 
 
@@ -51,3 +56,9 @@ def dev_questions():
     if not DEV_SET.is_file():
         pytest.skip(f"dev set not found at {DEV_SET}")
     return read_questions(DEV_SET)
+
+
+@pytest.fixture(scope="session")
+def scorer() -> Path:
+    """The shared scorer that sits beside the dev set."""
+    return SCORER

@@ -56,7 +56,9 @@ def app(tmp_path_factory):
 def gradio(app):
     from gradio_client import Client
 
-    return Client(app.url, analytics_enabled=False, verbose=False)
+    client = Client(app.url, analytics_enabled=False, verbose=False)
+    yield client
+    client.close()
 
 
 def assert_contract(obj: dict) -> None:
@@ -83,7 +85,9 @@ def test_get_takes_history_and_k(client, engine):
 
 def test_post_with_history_and_k(client, engine):
     body = {"question": FOLLOW_UP, "history": [QUESTION], "k": 3}
-    assert client.post("/api/ask", json=body).json() == engine.ask(FOLLOW_UP, [QUESTION], 3).to_json()
+    assert (
+        client.post("/api/ask", json=body).json() == engine.ask(FOLLOW_UP, [QUESTION], 3).to_json()
+    )
 
 
 def test_same_object_as_qa_ask_json(client):
@@ -179,3 +183,21 @@ def test_the_app_listens_on_loopback_only(app):
     ]
     assert listening and {addr.ip for addr in listening} == {"127.0.0.1"}
     assert {addr.port for addr in listening} == {app.port}
+    remote = {c.raddr.ip for p in procs for c in p.net_connections("inet") if c.raddr}
+    assert remote <= {"127.0.0.1", "::1"}  # no connection to any other host (analytics, hub)
+
+
+def test_server_binds_loopback_7860_unless_told_otherwise(monkeypatch):
+    from qa.web_server import is_loopback, parse_options
+
+    for key in ("QA_HOST", "QA_PORT"):
+        monkeypatch.delenv(key, raising=False)
+    default = parse_options([])
+    assert (default.host, default.port) == ("127.0.0.1", 7860)
+    monkeypatch.setenv("QA_HOST", "0.0.0.0")
+    monkeypatch.setenv("QA_PORT", "8001")
+    assert (parse_options([]).host, parse_options([]).port) == ("0.0.0.0", 8001)
+    chosen = parse_options(["--host", "::1", "--port", "9000"])
+    assert (chosen.host, chosen.port) == ("::1", 9000)
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.10")

@@ -104,6 +104,17 @@ def cli(argv: list[str]) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+def expected_error(question: object) -> str | None:
+    """The one-line message a bad question must get (None for a usable question)."""
+    from qa.question import QuestionError, normalise_question
+
+    try:
+        normalise_question(question)
+    except QuestionError as exc:
+        return str(exc)
+    return None
+
+
 def check_cli_outcome(code: int, out: str, err: str) -> None:
     if code == 0:
         assert err == ""
@@ -147,6 +158,8 @@ def monkeypatch_module():
 def test_cli_question_is_contract_or_one_line_error(cli_engine, question):
     code, out, err = bounded(cli, ["ask", "--json", "--", question])
     check_cli_outcome(code, out, err)
+    message = expected_error(question)
+    assert (code, err) == ((2, f"qa: {message}\n") if message else (0, ""))
 
 
 @pytest.mark.slow
@@ -225,3 +238,147 @@ def test_cli_jsonl_survives_nulls_surrogates_and_wrong_types(ws, tmp_path):
             assert_contract({k: v for k, v in line.items() if k != "id"})
     answered = {line["id"] for line in lines if "error" not in line}
     assert {1, 2, 10} <= answered and not answered & {3, 4, 5, 6, 7, 8, 9, 11}
+
+
+# -- the JSON API --------------------------------------------------------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(any_char, max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=8,
+)
+bodies = st.fixed_dictionaries(
+    {"question": questions | json_values},
+    optional={"history": st.lists(questions, max_size=3) | json_values, "k": json_values},
+)
+raw_bodies = st.one_of(
+    st.binary(max_size=200),
+    st.sampled_from(
+        [
+            b"",
+            b"null",
+            b"[]",
+            b'"question"',
+            b'{"question": "Russia\x00Iran"}',
+            b'{"question": "\xff\xfe Russia"}',
+            b'{"question": "\\ud800 Russia"}',
+            b'{"question": ' + b'"' + b"a" * 100_000 + b'"}',
+            b'{"question": {"nested": ' * 200 + b"1" + b"}" * 200,
+        ]
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def app(ws, tmp_path_factory):
+    from helpers_server import AppServer
+
+    server = AppServer(ws.env()).start(tmp_path_factory.mktemp("hostile-app"))
+    yield server
+    server.stop()
+
+
+def check_http_outcome(status: int, body) -> None:
+    """200 with the contract, or a 4xx with {"error": one line}; never a 5xx or a trace."""
+    if status == 200:
+        assert_contract(body)
+    else:
+        assert 400 <= status < 500, (status, body)
+        assert isinstance(body, dict) and set(body) == {"error"}, body
+        assert "\n" not in body["error"] and "Traceback" not in body["error"]
+
+
+@pytest.mark.slow
+@BIG
+@given(body=bodies)
+def test_api_json_body_is_contract_or_one_line_error(app, body):
+    from helpers_server import post_json
+
+    status, reply = bounded(post_json, f"{app.url}/api/ask", body, CALL_BOUND)
+    check_http_outcome(status, reply)
+    if set(body) == {"question"}:  # then the question alone decides the outcome
+        message = expected_error("" if body["question"] is None else body["question"])
+        assert (status, reply.get("error")) == ((422, message) if message else (200, None))
+
+
+@pytest.mark.slow
+@settings(max_examples=EXAMPLES // 2, deadline=None, suppress_health_check=list(HealthCheck))
+@given(raw=raw_bodies)
+def test_api_raw_bytes_are_contract_or_one_line_error(app, raw):
+    from helpers_server import post_json
+
+    status, reply = bounded(post_json, f"{app.url}/api/ask", raw, CALL_BOUND)
+    check_http_outcome(status, reply)
+
+
+@pytest.mark.slow
+@settings(max_examples=EXAMPLES // 2, deadline=None, suppress_health_check=list(HealthCheck))
+@given(query=st.binary(max_size=60))
+def test_api_get_query_bytes_are_contract_or_one_line_error(app, query):
+    """Percent-encoded arbitrary bytes (NUL, invalid UTF-8) in ?q= and ?history=."""
+    from urllib.parse import quote_from_bytes
+
+    from helpers_server import http
+
+    q = quote_from_bytes(query)
+    status, raw, _ = bounded(http, "GET", f"{app.url}/api/ask?q={q}&history={q}", None, 60)
+    check_http_outcome(status, json.loads(raw))
+
+
+# -- the page ------------------------------------------------------------------------------
+
+# What a browser can send: any text but lone surrogates, which no UTF-8 client can encode.
+page_text = st.lists(
+    st.one_of(
+        st.text(st.characters(exclude_categories=("Cs",)), max_size=40),
+        st.text(st.sampled_from([c for c in HOSTILE if not "\ud800" <= c <= "\udfff"])),
+        st.sampled_from(WORDS),
+        st.builds(lambda n: "\u202e" * n, st.sampled_from([2001, 100_000])),
+    ),
+    max_size=5,
+).map(" ".join)
+
+
+@pytest.mark.slow
+@settings(max_examples=EXAMPLES // 3, deadline=None, suppress_health_check=list(HealthCheck))
+@given(question=page_text)
+def test_page_ask_endpoint_is_contract_or_friendly_error(app, question):
+    """The page's public `ask` endpoint over the wire with gradio_client."""
+    from gradio_client import Client
+
+    client = _gradio_client(app.url, Client)
+    try:
+        result = client.submit(question, [], 5, api_name="/ask").result(timeout=CALL_BOUND)
+    except TimeoutError:
+        raise
+    except Exception as exc:  # gradio_client raises the page's error message
+        assert type(exc).__name__ == "AppError", (type(exc), str(exc))
+        assert str(exc) == expected_error(question)  # the reason, in one line: not a trace
+    else:
+        assert expected_error(question) is None
+        assert_contract(result)
+
+
+_CLIENTS: dict = {}
+
+
+def _gradio_client(url: str, client_cls):
+    if url not in _CLIENTS:
+        _CLIENTS[url] = client_cls(url, verbose=False, analytics_enabled=False)
+    return _CLIENTS[url]
+
+
+@pytest.mark.slow
+@BIG
+@given(question=questions, history=st.lists(questions, max_size=2))
+def test_page_chat_handler_always_answers_with_a_message(cli_engine, question, history):
+    """The chat handler turns any input into an answer bubble or a friendly notice."""
+    from qa.page import _Handlers
+    from qa.service import QAService
+
+    handlers = _Handlers(QAService(loader=lambda: cli_engine).start(), None)
+    turns = {i: {"question": h} for i, h in enumerate(history)}
+    box, messages, *_ = bounded(handlers.respond, question, [], turns, None)
+    assert box == "" and len(messages) == 2 and messages[-1]["role"] == "assistant"
+    reply = messages[-1]["content"]
+    assert isinstance(reply, str) and reply.strip() and "Traceback" not in reply

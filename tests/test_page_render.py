@@ -45,7 +45,9 @@ class Tags(HTMLParser):
         return {t for t, _ in self.tags}
 
     def all(self, tag: str, **attrs) -> list[dict]:
-        return [a for t, a in self.tags if t == tag and all(a.get(k) == v for k, v in attrs.items())]
+        return [
+            a for t, a in self.tags if t == tag and all(a.get(k) == v for k, v in attrs.items())
+        ]
 
     def plain(self) -> str:
         return "".join(self.text)

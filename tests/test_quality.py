@@ -10,7 +10,6 @@ import subprocess
 import sys
 
 import pytest
-from conftest import SCORER
 
 from qa.evaluate import answer_all, score
 
@@ -53,15 +52,15 @@ def test_fighter_jets_question_ranks_the_gold_passage_first(engine):
     assert not out["abstained"]
 
 
-def test_our_scores_match_the_shared_scorer(results, metrics, dev_questions, tmp_path):
-    if not SCORER.is_file():
-        pytest.skip(f"scorer not found at {SCORER}")
+def test_our_scores_match_the_shared_scorer(results, metrics, dev_questions, tmp_path, scorer):
+    if not scorer.is_file():
+        pytest.skip(f"scorer not found at {scorer}")
     lines = tmp_path / "results.jsonl"
     lines.write_text("".join(json.dumps({"id": k, **v}) + "\n" for k, v in results.items()))
     questions = tmp_path / "questions.jsonl"
     questions.write_text("".join(json.dumps(q) + "\n" for q in dev_questions))
     out = subprocess.run(
-        [sys.executable, str(SCORER), str(questions), str(lines)],
+        [sys.executable, str(scorer), str(questions), str(lines)],
         capture_output=True,
         text=True,
         check=True,
