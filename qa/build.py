@@ -22,7 +22,13 @@ from qa.vector_index import build_vector_index
 
 # Source files whose behaviour shapes the index: editing one makes the built index stale.
 _PIPELINE_SOURCES = (
-    "clean.py", "pii.py", "sentences.py", "chunking.py", "lexical.py", "build.py", "index_store.py",
+    "clean.py",
+    "pii.py",
+    "sentences.py",
+    "chunking.py",
+    "lexical.py",
+    "build.py",
+    "index_store.py",
     "vector_index.py",
 )
 

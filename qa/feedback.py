@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Sequence
 from contextlib import closing
@@ -60,6 +61,8 @@ class FeedbackStore:
 
     def __init__(self, data_dir: Path) -> None:
         self.path = Path(data_dir) / FILENAME
+        self._setup_lock = threading.Lock()
+        self._ready = False
 
     def record_vote(self, turn: Turn, vote: int) -> None:
         """Store a vote on `turn`: +1, -1, or 0 when the vote is withdrawn."""
@@ -118,8 +121,12 @@ class FeedbackStore:
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.executescript(_SCHEMA)
+        if not self._ready:  # switching to WAL and creating the table race between threads
+            with self._setup_lock:
+                if not self._ready:
+                    conn.execute("PRAGMA journal_mode = WAL")
+                    conn.executescript(_SCHEMA)
+                    self._ready = True
         return conn
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +18,8 @@ FOLDER = "bm25"
 # bm25s' 179-word English list: its 33-word "en" list keeps why/did/so/my, which lifted
 # chunks on question words (dev set recall@1 0.833 -> 0.900, see docs/retrieval.md).
 STOPWORDS = list(STOPWORDS_EN_PLUS)
+_STOP = frozenset(STOPWORDS)
+_WORD = re.compile(r"(?u)\b\w\w+\b")  # bm25s' default token pattern
 
 
 @lru_cache(maxsize=1)
@@ -25,7 +28,14 @@ def _stemmer() -> Stemmer.Stemmer:
 
 
 def tokens(text: str) -> list[str]:
-    """Stemmed content tokens of `text` (stop words dropped)."""
+    """Stemmed content tokens of `text` (stop words dropped), exactly as `bm25s.tokenize` makes
+    them for the corpus (a test checks it), at a tenth of its per-call cost (0.01 vs 0.1 ms)."""
+    words = [w for w in _WORD.findall(text.lower()) if w not in _STOP]
+    return _stemmer().stemWords(words)
+
+
+def reference_tokens(text: str) -> list[str]:
+    """`bm25s.tokenize` of one text: what the index was built with."""
     out = bm25s.tokenize(
         [text], stopwords=STOPWORDS, stemmer=_stemmer(), return_ids=False, show_progress=False
     )

@@ -105,25 +105,33 @@ def measure(n: int, real: np.ndarray, seed: int = 0) -> dict:
         "query_cosine_top10": round(float(truth_scores[:, 9].mean()), 3),
         "random_pair_cosine": round(_random_pairs(vectors, seed), 3),
         "faiss_threads": faiss.omp_get_max_threads(),
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 
 def run_scale(sizes: list[int], index_dir: Path, seed: int = 0) -> list[dict]:
-    """`measure` for each size in its own process; adds each process's peak RSS."""
+    """`measure` for each size in its own process (so each peak RSS is that size's own)."""
     rows = []
     for n in sizes:
         cmd = [sys.executable, "-m", "qa.scale", str(n), str(index_dir), str(seed)]
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=os.environ.copy())
-        out = proc.stdout.read() if proc.stdout else ""
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, env=os.environ.copy())
         if proc.returncode != 0:
             rows.append({"chunks": n, "error": f"exit {proc.returncode}"})
             continue
-        row = json.loads(out.strip().splitlines()[-1])
-        row["peak_rss_mb"] = round(usage.ru_maxrss / 1024, 1)
-        rows.append(row)
+        rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     return rows
+
+
+def peak_rss_mb() -> float:
+    """This process image's peak RSS (VmHWM; ru_maxrss would include the parent's size)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            kb = next(int(line.split()[1]) for line in f if line.startswith("VmHWM"))
+    except (OSError, StopIteration, ValueError):
+        import resource
+
+        kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(kb / 1024, 1)
 
 
 def plot(rows: list[dict], path: Path) -> None:

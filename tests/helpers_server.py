@@ -156,9 +156,12 @@ class AppServer:
                 status, _ = post_json(f"{self.url}/api/ask", {"question": "Russia"}, timeout=30)
                 if status == 200:
                     return
+                _, health, _ = http("GET", f"{self.url}/api/health", timeout=30)
+                if b'"state":"failed"' in health.replace(b" ", b""):
+                    break  # the engine could not load: no point waiting
             time.sleep(0.5)
         self.stop()
-        raise RuntimeError(f"app not ready after {timeout}s:\n{self.log()}")
+        raise RuntimeError(f"app not ready:\n{self.log()}")
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:] if self.log_path else ""

@@ -58,7 +58,8 @@ def test_ask_json_follows_the_contract(jets):
     check_contract(jets, "Will Russia give Iran fighter jets?")
     assert len(jets["passages"]) == 3
     assert jets["abstained"] is False
-    assert "Su-35" in jets["answer"]
+    assert "fighter jets" in jets["answer"]
+    assert "advanced fighter jets or sophisticated air defenses" in jets["passages"][0]["text"]
     highlighted = [p for p in jets["passages"] if p["answer_start"] is not None]
     assert highlighted, "the answer sentence is located inside a passage"
 
@@ -86,7 +87,7 @@ def test_jsonl_answers_each_line_with_its_id(tmp_path):
 def test_readable_output_without_json():
     proc = qa("ask", "Will Russia give Iran fighter jets?", "-k", "2")
     assert proc.returncode == 0, proc.stderr
-    assert "Su-35" in proc.stdout and "{" not in proc.stdout.splitlines()[0]
+    assert "fighter jets" in proc.stdout and "{" not in proc.stdout.splitlines()[0]
 
 
 @pytest.mark.parametrize("question", ["", "   \t\n", "x" * 2001, "\u200b\u200b"])
