@@ -477,7 +477,9 @@ def _parts(args) -> set[str]:
 def _default_questions() -> Path:
     from qa.config import ROOT
 
-    return Path(os.environ.get("QA_DEV_SET") or ROOT.parent / "shared" / "eval" / "dev.jsonl")
+    shared = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+    fallback = ROOT / "eval" / "dev.jsonl"  # the repo's copy, for checkouts without ../shared
+    return Path(os.environ.get("QA_DEV_SET") or (shared if shared.is_file() else fallback))
 
 
 def _questions(path: Path) -> list[dict]:

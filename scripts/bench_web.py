@@ -20,14 +20,9 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = ROOT.parent / "shared" / "eval" / "dev.jsonl"
-EXAMPLES = [
-    "Will Russia give Iran fighter jets?",
-    "Is there a defence pact between Russia and Iran?",
-    "How does Israel limit what Russia does for Iran?",
-    "What role do Turkiye and China play?",
-    "What is the capital of Australia?",
-    "Why does Russia avoid a war with Israel?",
-]
+from qa.page import EXAMPLES as PAGE_EXAMPLES  # noqa: E402
+
+EXAMPLES = [*PAGE_EXAMPLES, "Why does Russia avoid a war with Israel?"]
 
 
 def load_questions(path: Path, n: int) -> list[tuple[str, list[str]]]:

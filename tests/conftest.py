@@ -14,11 +14,11 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT / "corpus" / "will-russia-support-iran.txt"
-# The shared dev set when it sits beside the checkout, else the copy in tests/data (for CI).
+# The shared dev set when it sits beside the checkout, else the repo's copy in eval/ (for CI).
 _SHARED_DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 DEV_SET = Path(
     os.environ.get("QA_DEV_SET")
-    or (_SHARED_DEV if _SHARED_DEV.is_file() else ROOT / "tests" / "data" / "dev.jsonl")
+    or (_SHARED_DEV if _SHARED_DEV.is_file() else ROOT / "eval" / "dev.jsonl")
 )
 SCORER = DEV_SET.parent / "score.py"
 
@@ -54,6 +54,8 @@ def dev_questions():
     from qa.evaluate import read_questions
 
     if not DEV_SET.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"dev set not found at {DEV_SET}: CI must run the quality gates")
         pytest.skip(f"dev set not found at {DEV_SET}")
     return read_questions(DEV_SET)
 
