@@ -11,6 +11,7 @@ import bm25s
 import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
+from bm25s.tokenization import Tokenized
 
 from qa.types import Chunk
 
@@ -76,7 +77,7 @@ class LexicalRetriever:
             show_progress=False,
         )
         bm25 = bm25s.BM25()
-        bm25.index(corpus, show_progress=False)
+        bm25.index(_sorted_vocab(corpus), show_progress=False)
         return cls(bm25)
 
     def save(self, folder: Path) -> list[str]:
@@ -99,3 +100,12 @@ class LexicalRetriever:
         if not known:
             return np.zeros(self.bm25.scores["num_docs"], dtype=np.float32)
         return self.bm25.get_scores(known).astype(np.float32)
+
+
+def _sorted_vocab(corpus: Tokenized) -> Tokenized:
+    """The same tokens with ids in sorted-vocabulary order: bm25s numbers tokens in set order,
+    which changes with Python's hash seed, so identical builds wrote different files."""
+    order = sorted(corpus.vocab)
+    new_id = {corpus.vocab[t]: i for i, t in enumerate(order)}
+    ids = [[new_id[i] for i in doc] for doc in corpus.ids]
+    return Tokenized(ids=ids, vocab={t: i for i, t in enumerate(order)})

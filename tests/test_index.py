@@ -126,3 +126,22 @@ def test_rebuild_replaces_the_index_atomically(built, tmp_path, embedder):
     index = load_index(settings.index_dir, fingerprint(settings, resolve_model(None)))
     assert {d.doc_id for d in index.documents} == {"tea.md", "will-russia-support-iran.txt"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus", "index"]
+
+
+def test_identical_builds_write_identical_files(tmp_path):
+    """Builds under different hash seeds write the same bytes (only the build time differs)."""
+    import os
+    import subprocess
+    import sys
+
+    def build(seed: str) -> dict[str, bytes]:
+        index = tmp_path / f"index-{seed}"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        cmd = [sys.executable, "-m", "qa", "build", "--index", str(index)]
+        subprocess.run(cmd, check=True, capture_output=True, env=env, cwd=ROOT, timeout=300)
+        files = snapshot(index)
+        manifest = json.loads(files.pop("manifest.json"))
+        manifest.pop("built_at")
+        return {**files, "manifest": json.dumps(manifest, sort_keys=True).encode()}
+
+    assert build("1") == build("2")
