@@ -21,7 +21,12 @@ class UserError(Exception):
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and getattr(args, "question", "") is None and len(unknown) == 1:
+        args.question = unknown[0]  # a question that starts with "-", e.g. "-5 degrees?"
+    elif unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return args.func(args)
     except UserError as exc:

@@ -92,7 +92,9 @@ class QAEngine:
         answer = self.picker.run(ranked, sims, tokens(text))
         decision = self.abstention.decide(text, ranked, answer is not None)
         clock.lap("answer")
-        result = self._result(text, ranked[: max(k, 1)], answer, decision.abstain, decision.reason)
+        keep = answer.chunk_id if answer else None
+        shown = distinct(ranked, self.chunks, max(k, 1), keep)
+        result = self._result(text, shown, answer, decision.abstain, decision.reason)
         clock.lap("total", since_start=True)
         return result
 
@@ -185,6 +187,30 @@ class TimedDenseRetriever(DenseRetriever):
         hits = super().run(query_vector, k)
         self.last_ms = (time.perf_counter() - began) * 1000
         return hits
+
+
+def distinct(
+    ranked: list[Ranked], chunks: list, k: int, keep: int | None = None, max_shared: float = 0.5
+) -> list[Ranked]:
+    """The first `k` ranked chunks, skipping any that mostly repeats a better one (neighbouring
+    windows share `overlap` sentences); chunk `keep` (the answer's) is never skipped."""
+    out: list[Ranked] = []
+    for r in ranked:
+        c = chunks[r.chunk_id]
+        fresh = all(_shared(c, chunks[o.chunk_id]) <= max_shared for o in out)
+        if fresh or r.chunk_id == keep:
+            out.append(r)
+            if len(out) == k:
+                break
+    return out
+
+
+def _shared(a, b) -> float:
+    """Share of chunk `a`'s characters that chunk `b` also covers."""
+    if a.doc_id != b.doc_id:
+        return 0.0
+    common = min(a.end, b.end) - max(a.start, b.start)
+    return max(common, 0) / max(a.end - a.start, 1)
 
 
 def _reranker(name: str | None):

@@ -87,3 +87,17 @@ def test_off_topic_questions_abstain_with_nearest_passages(engine, question):
 def test_asking_for_personal_data_abstains(engine):
     out = engine.ask("What is the phone number of the person who wrote this?").to_json()
     assert out["abstained"] and "personal details" in out["answer"]
+
+
+@pytest.mark.parametrize(
+    "question", ["Will Russia give Iran fighter jets?", "How does Russia help Iran diplomatically?"]
+)
+def test_passages_do_not_repeat_each_other(engine, question):
+    out = engine.ask(question, k=5).to_json()
+    spans = [(p["doc"], p["start"], p["end"]) for p in out["passages"]]
+    assert len(spans) == 5
+    for i, (doc, a, b) in enumerate(spans):
+        for doc2, c, d in spans[:i]:
+            shared = max(min(b, d) - max(a, c), 0) if doc == doc2 else 0
+            holds_answer = out["passages"][i]["answer_start"] is not None
+            assert shared <= 0.5 * (b - a) or holds_answer
