@@ -22,7 +22,6 @@ from qa.pii import find_pii, redact
 from qa.question import normalise_question
 from qa.ranking import HybridRanker, Ranked, SentenceTable, Weights
 from qa.result import AskResult, Passage
-from qa.retrieve import DenseRetriever, Hit
 
 NOT_SAID = "The article does not say{what}. The passages below are the nearest it has."
 
@@ -38,7 +37,6 @@ class QAEngine:
         self.embedder = embedder
         self.chunks = index.chunks
         self.ranker = HybridRanker(index, SentenceTable(index), weights or Weights())
-        self.ranker.dense = TimedDenseRetriever(index.chunk_index)  # times the "dense" stage
         self.picker = SentencePicker(index.chunks, index.lexical.idf)
         self.abstention = AbstentionPolicy(index.chunks)
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -85,7 +83,7 @@ class QAEngine:
         lexical = self.index.lexical.run(query_tokens)
         clock.lap("lexical")
         ranked, sims = self.ranker.run(query, lexical)
-        clock.split("dense", self.ranker.dense.last_ms, "fusion")
+        clock.split("dense", self.ranker.last_dense_ms, "fusion")
         if self.reranker is not None:
             ranked = self.reranker.run(text, ranked, self.chunks)
             clock.lap("rerank")
@@ -175,18 +173,6 @@ class _Clock:
         if self.out is not None:
             self.out[first] = first_ms
             self.out[rest] = max(self.out[rest] - first_ms, 0.0)
-
-
-class TimedDenseRetriever(DenseRetriever):
-    """A `DenseRetriever` that remembers how long its last search took, in milliseconds."""
-
-    last_ms = 0.0
-
-    def run(self, query_vector: np.ndarray, k: int) -> list[Hit]:
-        began = time.perf_counter()
-        hits = super().run(query_vector, k)
-        self.last_ms = (time.perf_counter() - began) * 1000
-        return hits
 
 
 def distinct(

@@ -6,6 +6,7 @@ a sharper signal than the chunk's average meaning, and BM25 rescues exact names 
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,12 +66,15 @@ class HybridRanker:
         self.dense = DenseRetriever(index.chunk_index)
         self.sentences = sentences
         self.weights = weights
+        self.last_dense_ms = 0.0
 
     def run(
         self, query: np.ndarray, lexical: np.ndarray
     ) -> tuple[list[Ranked], dict[int, np.ndarray]]:
         """All candidate chunks, best first, and their sentence similarities."""
+        began = time.perf_counter()
         hits = self.dense.run(query, CANDIDATES)
+        self.last_dense_ms = (time.perf_counter() - began) * 1000  # the engine's "dense" stage
         dense = {h.chunk_id: h.score for h in hits}
         top_lexical = np.argsort(-lexical)[:CANDIDATES]
         for cid in (int(i) for i in top_lexical if lexical[i] > 0):

@@ -53,7 +53,6 @@ def evaluate(engine: QAEngine, questions: list[dict]) -> tuple[dict, float]:
 def main(argv: list[str]) -> int:
     questions = read_questions(Path(argv[1] if len(argv) > 1 else "../shared/eval/dev.jsonl"))
     engine = QAEngine.load(check_fresh=False)  # measure the index as built
-    dense = engine.ranker.dense
     table = SentenceTable(engine.index)
     rankers = {name: HybridRanker(engine.index, table, w) for name, w in METHODS.items()}
     rankers["RRF of dense and BM25 (k=60)"] = RRFRanker(engine.index, table, Weights())
@@ -61,7 +60,6 @@ def main(argv: list[str]) -> int:
     print("| method | recall@1 | recall@3 | recall@5 | MRR@5 | answer acc | query ms (p50) |")
     print("|---|---|---|---|---|---|---|")
     for name, ranker in rankers.items():
-        ranker.dense = dense
         engine.ranker = ranker
         evaluate(engine, questions[:3])  # warm caches
         m, ms = evaluate(engine, questions)
