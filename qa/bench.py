@@ -318,19 +318,12 @@ def _stage_times(engine, questions: list[dict], rounds: int) -> dict:
         engine.ask(q["question"], q.get("history") or [])
     for _ in range(rounds):
         for q in questions:
-            _forget_vectors(engine)
+            engine.forget_questions()
             timings: dict[str, float] = {}
             engine.ask(q["question"], q.get("history") or [], timings=timings)
             for stage in STAGES:
                 samples[stage].append(timings.get(stage, 0.0))
     return {s: _summary(v) for s, v in samples.items()}
-
-
-def _forget_vectors(engine) -> None:
-    """Empty the engine's question-vector memo so every ask embeds its question again."""
-    memo = getattr(engine, "_vectors", None)
-    if memo is not None:
-        memo.clear()
 
 
 def _bare_embed(embedder, questions: list[dict], rounds: int) -> dict:

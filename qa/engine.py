@@ -103,6 +103,10 @@ class QAEngine:
             vector = vector / np.linalg.norm(vector)
         return vector.astype(np.float32)
 
+    def forget_questions(self) -> None:
+        """Drop the remembered question vectors (benchmarks time every embedding)."""
+        self._vectors.clear()
+
     def _vector(self, text: str) -> np.ndarray:
         """The question's vector, remembered for recent questions (follow-ups reuse them)."""
         vector = self._vectors.get(text)

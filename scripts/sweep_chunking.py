@@ -15,7 +15,7 @@ from qa.chunking import ChunkParams
 from qa.config import Settings
 from qa.embedding import SentenceTransformerEmbedder, resolve_model
 from qa.engine import QAEngine
-from qa.evaluate import read_questions, score
+from qa.evaluate import answer_all, read_questions, score
 from qa.index_store import load_index
 
 SIZES = (400, 500, 600, 700, 800, 1000, 1200)
@@ -41,10 +41,7 @@ def main(argv: list[str]) -> int:
                 )
                 build_index(settings, embedder)
                 engine = QAEngine(load_index(settings.index_dir), embedder)  # torch: the reference
-                results = {
-                    q["id"]: engine.ask(q["question"], q.get("history") or []).to_json()
-                    for q in questions
-                }
+                results = answer_all(engine, questions)
                 m = score(questions, results)
                 n = engine.index.manifest["counts"]["chunks"]
                 print(
