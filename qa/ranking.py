@@ -1,7 +1,9 @@
-"""Hybrid ranking: dense chunk cosine + best-sentence cosine + BM25, fused by a weighted sum.
+"""Hybrid ranking: dense chunk cosine + best-sentence cosine + BM25, fused by a weighted sum,
+then blended with the best score in the chunk's section.
 
 Weights were chosen on the dev set (see docs/retrieval.md): the best sentence of a chunk is
-a sharper signal than the chunk's average meaning, and BM25 rescues exact names and terms.
+a sharper signal than the chunk's average meaning, BM25 rescues exact names and terms, and a
+chunk whose section as a whole answers the question is likelier to answer it too.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import numpy as np
 
 from qa.index_store import IndexData
 from qa.retrieve import DenseRetriever
+from qa.types import Chunk
 
 CANDIDATES = 64
 
@@ -25,6 +28,7 @@ class Weights:
     dense: float = 1.0
     sentence: float = 0.25
     lexical: float = 0.3
+    section: float = 0.5  # final = (fused + section x best fused in its section) / (1 + section)
 
 
 @dataclass(frozen=True)
@@ -46,16 +50,21 @@ class SentenceTable:
         self.vectors = index.sentence_vectors
         self.rows = [[row_of[(c.doc_id, s, e)] for s, e in c.sentences] for c in index.chunks]
 
-    def similarities(self, chunk_ids: list[int], query: np.ndarray) -> dict[int, np.ndarray]:
-        """{chunk id: cosine of each of its sentences with the query}."""
+    def similarities(
+        self, chunk_ids: list[int], query: np.ndarray
+    ) -> tuple[dict[int, np.ndarray], np.ndarray]:
+        """{chunk id: cosine of each of its sentences with the query}, and each chunk's best
+        cosine (0 for a chunk without sentences) in the order of `chunk_ids`."""
+        counts = np.array([len(self.rows[cid]) for cid in chunk_ids], dtype=np.int64)
         rows = [r for cid in chunk_ids for r in self.rows[cid]]
         sims = self.vectors[rows] @ query if rows else np.zeros(0, dtype=np.float32)
-        out, at = {}, 0
-        for cid in chunk_ids:
-            n = len(self.rows[cid])
-            out[cid] = sims[at : at + n]
-            at += n
-        return out
+        starts = np.cumsum(counts) - counts
+        out = {cid: sims[a : a + n] for cid, a, n in zip(chunk_ids, starts, counts, strict=True)}
+        best = np.zeros(len(chunk_ids))
+        full = counts > 0
+        if full.any():
+            best[full] = np.maximum.reduceat(sims, starts[full])
+        return out, best
 
 
 class HybridRanker:
@@ -66,6 +75,7 @@ class HybridRanker:
         self.dense = DenseRetriever(index.chunk_index)
         self.sentences = sentences
         self.weights = weights
+        self.section_of = _section_numbers(index.chunks)
         self.last_dense_ms = 0.0
 
     def run(
@@ -81,15 +91,44 @@ class HybridRanker:
             if cid not in dense:
                 dense[cid] = float(self.index.chunk_index.reconstruct(cid) @ query)
         ids = list(dense)
-        sims = self.sentences.similarities(ids, query)
+        sims, sentence = self.sentences.similarities(ids, query)
         best_lexical = float(lexical.max()) if lexical.size and lexical.max() > 0 else 1.0
-        w = self.weights
-        scale = w.dense + w.sentence + w.lexical or 1.0
-        ranked = []
-        for cid in ids:
-            sentence = float(sims[cid].max()) if sims[cid].size else 0.0
-            lex = float(lexical[cid]) / best_lexical
-            total = (w.dense * dense[cid] + w.sentence * sentence + w.lexical * lex) / scale
-            ranked.append(Ranked(cid, total, dense[cid], sentence, lex))
-        ranked.sort(key=lambda r: r.score, reverse=True)
+        parts = (
+            np.fromiter(dense.values(), dtype=np.float64, count=len(ids)),
+            sentence,
+            lexical[ids].astype(np.float64) / best_lexical,
+        )
+        total = self._fuse(*parts, np.asarray(ids, dtype=np.int64))
+        order = np.argsort(-total, kind="stable")
+        ranked = [
+            Ranked(
+                ids[i], float(total[i]), float(parts[0][i]), float(parts[1][i]), float(parts[2][i])
+            )
+            for i in order.tolist()
+        ]
         return ranked, sims
+
+    def _fuse(
+        self, dense: np.ndarray, sentence: np.ndarray, lexical: np.ndarray, ids: np.ndarray
+    ) -> np.ndarray:
+        """The weighted sum, then blended with the best sum among the candidates of the same
+        section (passage evidence plus the evidence of its surroundings): the best chunk of a
+        section keeps its score, its section-mates move towards it."""
+        w = self.weights
+        total = (w.dense * dense + w.sentence * sentence + w.lexical * lexical) / (
+            w.dense + w.sentence + w.lexical or 1.0
+        )
+        if not w.section or not ids.size:
+            return total
+        _, sections = np.unique(self.section_of[ids], return_inverse=True)
+        best = np.full(int(sections.max()) + 1, -np.inf)
+        np.maximum.at(best, sections, total)
+        return (total + w.section * best[sections]) / (1 + w.section)
+
+
+def _section_numbers(chunks: list[Chunk]) -> np.ndarray:
+    """A number for each chunk's (document, section), in chunk order."""
+    numbers: dict[tuple[str, str], int] = {}
+    return np.array(
+        [numbers.setdefault((c.doc_id, c.anchor), len(numbers)) for c in chunks], dtype=np.int64
+    )

@@ -1,4 +1,5 @@
-"""Compare retrieval methods on a question file: dense, BM25, dense + sentences, fused, RRF.
+"""Compare retrieval methods on a question file: dense, BM25, dense + sentences, fused (with and
+without the section context blend), RRF.
 
 usage: .venv/bin/python scripts/compare_retrieval.py [QUESTIONS]   (prints a Markdown table)
 """
@@ -15,10 +16,11 @@ from qa.evaluate import read_questions, score
 from qa.ranking import HybridRanker, Ranked, SentenceTable, Weights
 
 METHODS = {
-    "dense (FAISS, chunk cosine)": Weights(1.0, 0.0, 0.0),
-    "BM25 (bm25s)": Weights(0.0, 0.0, 1.0),
-    "dense + best sentence": Weights(1.0, 0.25, 0.0),
-    "fused: dense + sentence + BM25 (shipped)": Weights(),
+    "dense (FAISS, chunk cosine)": Weights(1.0, 0.0, 0.0, section=0.0),
+    "BM25 (bm25s)": Weights(0.0, 0.0, 1.0, section=0.0),
+    "dense + best sentence": Weights(1.0, 0.25, 0.0, section=0.0),
+    "fused: dense + sentence + BM25": Weights(section=0.0),
+    "fused + section context (shipped)": Weights(),
 }
 
 

@@ -1,4 +1,5 @@
-"""Measure dev-set retrieval for chunk sizes and overlaps (full hybrid pipeline, default model).
+"""Measure dev-set retrieval for chunk sizes and overlaps (full hybrid pipeline, default model),
+and the same index ranked without the section context blend (columns marked "plain").
 
 usage: .venv/bin/python scripts/sweep_chunking.py [QUESTIONS] > docs/chunking-sweep.md
 """
@@ -17,6 +18,7 @@ from qa.embedding import SentenceTransformerEmbedder, resolve_model
 from qa.engine import QAEngine
 from qa.evaluate import answer_all, read_questions, score
 from qa.index_store import load_index
+from qa.ranking import Weights
 
 SIZES = (400, 500, 600, 700, 800, 1000, 1200)
 OVERLAPS = (0, 1, 2)
@@ -28,9 +30,9 @@ def main(argv: list[str]) -> int:
     embedder = SentenceTransformerEmbedder(resolve_model(None))
     print(
         "| max_chars | overlap | chunks | recall@1 | recall@3 | recall@5 | MRR@5 "
-        "| answer acc | abstain F1 |"
+        "| answer acc | abstain F1 | plain r@1 | plain r@3 | plain MRR | plain answer acc |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for size in SIZES:
         for overlap in OVERLAPS:
             with tempfile.TemporaryDirectory() as tmp:
@@ -40,14 +42,16 @@ def main(argv: list[str]) -> int:
                     chunk=ChunkParams(size, overlap),
                 )
                 build_index(settings, embedder)
-                engine = QAEngine(load_index(settings.index_dir), embedder)  # torch: the reference
-                results = answer_all(engine, questions)
-                m = score(questions, results)
-                n = engine.index.manifest["counts"]["chunks"]
+                index = load_index(settings.index_dir)
+                m = score(questions, answer_all(QAEngine(index, embedder), questions))  # torch
+                plain = QAEngine(index, embedder, Weights(section=0.0))
+                p = score(questions, answer_all(plain, questions))
+                n = index.manifest["counts"]["chunks"]
                 print(
                     f"| {size} | {overlap} | {n} | {m['recall@1']} | {m['recall@3']} | "
                     f"{m['recall@5']} | {m['mrr@5']} | {m['answer_accuracy']} | "
-                    f"{m['abstain_f1']} |",
+                    f"{m['abstain_f1']} | {p['recall@1']} | {p['recall@3']} | {p['mrr@5']} | "
+                    f"{p['answer_accuracy']} |",
                     flush=True,
                 )
     return 0

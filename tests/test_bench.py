@@ -123,11 +123,15 @@ def test_http_reports_an_app_that_exits_as_unavailable():
 
 def test_targets_are_judged_from_the_numbers():
     report = {
-        "query": {"onnx": {"stages": {"total": {"p50": 4.0}}}, "speedup_p50": 2.0},
+        "query": {
+            "onnx": {"stages": {"total": {"p50": 4.0}}, "bare_embed": {"p50": 2.5}},
+            "speedup_p50": 2.0,
+        },
         "scale": [{"chunks": 1_000_000, "search_p50_ms": 0.4, "recall_at_10": 0.97}],
     }
     checks = bench.targets(report)
     assert checks["answer_p50_ms<=5"]["met"] is True
     assert checks["speedup_vs_torch>=2.5"]["met"] is False
+    assert checks["query_vs_bare_embed<=1.5"] == {"value": 1.6, "met": False}
     assert checks["1M_recall@10>=0.95"]["met"] is True
     assert "cold_ask_s<=1.5" not in checks

@@ -139,6 +139,28 @@ def _listening(pid: int) -> list[str]:
 
 
 @pytest.mark.slow
+def test_personal_data_slipped_into_the_index_is_redacted_at_output(engine):
+    """The engine's last guard: a chunk holding an e-mail (as if cleaning had missed it) is
+    shown redacted, with no highlight offsets into the changed text, on every ask."""
+    from dataclasses import replace
+
+    from qa.engine import QAEngine
+
+    question = "Will Russia give Iran fighter jets?"
+    top = engine.ask(question).passages[0].id
+    chunk = engine.index.chunks[top]
+    leak = "Mail jane.doe@example.com now "
+    chunks = list(engine.index.chunks)
+    chunks[top] = replace(chunk, text=leak + chunk.text[len(leak) :])
+    leaky = QAEngine(replace(engine.index, chunks=chunks), engine.embedder)
+    for _ in range(2):  # the per-chunk check is remembered: the second ask must redact too
+        out = leaky.ask(question).to_json()
+        shown = next(p for p in out["passages"] if p["id"] == top)
+        assert "jane.doe@example.com" not in json.dumps(out)
+        assert shown["text"].startswith("Mail [redacted] now ")
+        assert shown["answer_start"] is None and shown["answer_end"] is None
+
+
 def test_app_binds_to_loopback_by_default(app):
     addresses = _listening(app.pid)
     assert addresses and all(a in ("127.0.0.1", "::1") for a in addresses), addresses
