@@ -1,9 +1,10 @@
-"""Choosing the answer sentence among the top passages."""
+"""Choosing the answer sentence among the top passages (with the sentences it points back to)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -12,10 +13,18 @@ from qa.lexical import tokens
 from qa.ranking import Ranked
 from qa.types import Chunk
 
+# A sentence that opens by pointing back ("This tacit understanding…", "Such experts…", "It…")
+# means little alone: the answer then starts earlier, with what it points to.
+_POINTING = frozenset({"this", "these", "those", "such"})  # within the first three words
+_PRONOUNS = frozenset({"it", "its", "they", "their", "them", "that", "he", "she", "his", "her"})
+_WORD = re.compile(r"[A-Za-z']+")
+MAX_LEAD = 2  # sentences an answer may reach back
+
 
 @dataclass(frozen=True)
 class AnswerSentence:
-    """The best sentence: the chunk it was found in, its document offsets, and its score."""
+    """The best sentence: the chunk it was found in, its score, and the document offsets of the
+    answer (the sentence, plus up to `MAX_LEAD` sentences before it that it points back to)."""
 
     chunk_id: int
     start: int
@@ -58,7 +67,25 @@ class SentencePicker:
                 score = float(sim) + p.passage * r.score + p.overlap * coverage
                 if best is None or score > best.score:
                     best = AnswerSentence(r.chunk_id, start, end, score, float(sim), coverage)
-        return best
+        return best and self._self_contained(best)
+
+    def _self_contained(self, best: AnswerSentence) -> AnswerSentence:
+        """`best`, starting up to `MAX_LEAD` sentences earlier while its first sentence points
+        back and its chunk holds the sentence before it."""
+        chunk = self.chunks[best.chunk_id]
+        at = first = chunk.sentences.index((best.start, best.end))
+        while at and first - at < MAX_LEAD:
+            start, end = chunk.sentences[at]
+            if not points_back(chunk.text[start - chunk.start : end - chunk.start]):
+                break
+            at -= 1
+        return replace(best, start=chunk.sentences[at][0])
+
+
+def points_back(sentence: str) -> bool:
+    """Whether the sentence opens with a pronoun, or a demonstrative in its first three words."""
+    words = [w.lower() for w in _WORD.findall(sentence[:80])[:3]]
+    return bool(words) and (words[0] in _PRONOUNS or not _POINTING.isdisjoint(words))
 
 
 def _coverage(wanted: dict[str, float], sentence: str) -> float:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from qa.abstain import asks_for, holds
+from qa.answer import MAX_LEAD, points_back
 from qa.followup import contextualise, is_elliptical
+from qa.sentences import split_sentences
 
 
 @pytest.mark.parametrize(
@@ -101,3 +103,42 @@ def test_passages_do_not_repeat_each_other(engine, question):
             shared = max(min(b, d) - max(a, c), 0) if doc == doc2 else 0
             holds_answer = out["passages"][i]["answer_start"] is not None
             assert shared <= 0.5 * (b - a) or holds_answer
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("This tacit understanding highlights Russia's pragmatic approach.", True),
+        ("Such experts generally agree that the support is strategic.", True),
+        ("Providing such systems would risk escalation.", True),
+        ("It is not an ally for whom Moscow would risk a war.", True),
+        ("“These analysts often point out the costs.”", True),
+        ("Russia declined to give Iran advanced fighter jets.", False),
+        ("Perhaps the most significant constraint is Israel.", False),
+        ("Thistle and Suchet are not pointing words.", False),
+        ("", False),
+    ],
+)
+def test_sentences_that_point_back(sentence, expected):
+    assert points_back(sentence) is expected
+
+
+def test_an_answer_that_points_back_starts_with_what_it_points_to(engine):
+    out = engine.ask("How valuable is Russia's diplomatic shield?").to_json()
+    holder = next(p for p in out["passages"] if p["answer_start"] is not None)
+    assert holder["text"][holder["answer_start"] : holder["answer_end"]] == out["answer"]
+    assert out["answer"].startswith("Moscow can block resolutions")
+    assert "This diplomatic shield is invaluable" in out["answer"]
+
+
+def test_no_answer_opens_by_pointing_back_when_its_passage_holds_the_antecedent(
+    engine, dev_questions
+):
+    for q in dev_questions:
+        out = engine.ask(q["question"], q.get("history") or []).to_json()
+        holder = next((p for p in out["passages"] if p["answer_start"] is not None), None)
+        if out["abstained"] or holder is None or holder["answer_start"] == 0:
+            continue
+        spans = split_sentences(out["answer"])
+        first = out["answer"][spans[0][0] : spans[0][1]]
+        assert len(spans) == 1 + MAX_LEAD or not points_back(first), (q["id"], out["answer"])
