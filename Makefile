@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: run test venv venv-test index check lint bench clean
+.PHONY: run test venv venv-test index check lint bench clean screenshot
 
 run: venv
 	$(BIN)/qa build --if-stale
@@ -40,6 +40,9 @@ check: venv
 
 lint: venv-test
 	$(BIN)/ruff check .
+
+screenshot: venv-test  # refresh docs/screenshot.png from the browser test
+	QA_UPDATE_SCREENSHOT=1 $(BIN)/pytest -q tests/browser -k ask_open_section
 
 bench: venv  # all numbers of docs/performance.md (the 1,000,000-chunk run takes minutes)
 	$(BIN)/qa bench --scale 10000,100000,1000000 --plot docs/scale.png

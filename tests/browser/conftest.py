@@ -73,7 +73,9 @@ def served(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def screenshot_path() -> Path:
-    path = Path(__file__).resolve().parents[2] / "docs" / "screenshot.png"
-    path.parent.mkdir(exist_ok=True)
-    return path
+def screenshot_path(tmp_path_factory) -> Path:
+    """The README's screenshot when `QA_UPDATE_SCREENSHOT=1`, else a temporary file (a test
+    run should not leave the checkout changed)."""
+    if os.environ.get("QA_UPDATE_SCREENSHOT") == "1":
+        return Path(__file__).resolve().parents[2] / "docs" / "screenshot.png"
+    return tmp_path_factory.mktemp("screenshot") / "screenshot.png"
