@@ -63,7 +63,7 @@ class SentencePicker:
         for r in ranked[: p.top_passages]:
             chunk = self.chunks[r.chunk_id]
             for (start, end), sim in zip(chunk.sentences, sims[r.chunk_id], strict=True):
-                coverage = _coverage(wanted, chunk.text[start - chunk.start : end - chunk.start])
+                coverage = _coverage(wanted, chunk.span_text(start, end))
                 score = float(sim) + p.passage * r.score + p.overlap * coverage
                 if best is None or score > best.score:
                     best = AnswerSentence(r.chunk_id, start, end, score, float(sim), coverage)
@@ -76,7 +76,7 @@ class SentencePicker:
         at = first = chunk.sentences.index((best.start, best.end))
         while at and first - at < MAX_LEAD:
             start, end = chunk.sentences[at]
-            if not points_back(chunk.text[start - chunk.start : end - chunk.start]):
+            if not points_back(chunk.span_text(start, end)):
                 break
             at -= 1
         return replace(best, start=chunk.sentences[at][0])

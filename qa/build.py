@@ -118,5 +118,4 @@ def _unique_sentences(chunks: list[Chunk]) -> list[tuple[int, int, int]]:
 
 def _sentence_text(chunks: list[Chunk], sentence: tuple[int, int, int]) -> str:
     chunk_id, start, end = sentence
-    c = chunks[chunk_id]
-    return c.text[start - c.start : end - c.start]
+    return chunks[chunk_id].span_text(start, end)

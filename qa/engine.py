@@ -131,8 +131,7 @@ class QAEngine:
         if shown is None:
             reply = NOT_SAID.format(what=reason)
         else:
-            chunk = self.chunks[shown.chunk_id]
-            reply = chunk.text[shown.start - chunk.start : shown.end - chunk.start]
+            reply = self.chunks[shown.chunk_id].span_text(shown.start, shown.end)
         return AskResult(question, abstained, _safe(reply), passages)
 
     def _passage(self, ranked: Ranked, answer: AnswerSentence | None) -> Passage:

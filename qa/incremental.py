@@ -63,7 +63,7 @@ def reusable_vectors(index_dir: Path, model_id: str, corpus: dict[str, str]) -> 
     for (cid, start, end), vector in zip(index.sentences, index.sentence_vectors, strict=True):
         c = index.chunks[cid]
         if c.doc_id in same:
-            reuse.sentences[(c.doc_id, c.text[start - c.start : end - c.start])] = vector
+            reuse.sentences[(c.doc_id, c.span_text(start, end))] = vector
     return reuse
 
 

@@ -93,18 +93,12 @@ class HybridRanker:
         ids = list(dense)
         sims, sentence = self.sentences.similarities(ids, query)
         best_lexical = float(lexical.max()) if lexical.size and lexical.max() > 0 else 1.0
-        parts = (
-            np.fromiter(dense.values(), dtype=np.float64, count=len(ids)),
-            sentence,
-            lexical[ids].astype(np.float64) / best_lexical,
-        )
-        total = self._fuse(*parts, np.asarray(ids, dtype=np.int64))
-        order = np.argsort(-total, kind="stable")
+        cosine = np.fromiter(dense.values(), dtype=np.float64, count=len(ids))
+        lex = lexical[ids].astype(np.float64) / best_lexical
+        total = self._fuse(cosine, sentence, lex, np.asarray(ids, dtype=np.int64))
         ranked = [
-            Ranked(
-                ids[i], float(total[i]), float(parts[0][i]), float(parts[1][i]), float(parts[2][i])
-            )
-            for i in order.tolist()
+            Ranked(ids[i], float(total[i]), float(cosine[i]), float(sentence[i]), float(lex[i]))
+            for i in np.argsort(-total, kind="stable").tolist()
         ]
         return ranked, sims
 
@@ -118,10 +112,10 @@ class HybridRanker:
         total = (w.dense * dense + w.sentence * sentence + w.lexical * lexical) / (
             w.dense + w.sentence + w.lexical or 1.0
         )
-        if not w.section or not ids.size:
+        if not w.section:
             return total
-        _, sections = np.unique(self.section_of[ids], return_inverse=True)
-        best = np.full(int(sections.max()) + 1, -np.inf)
+        present, sections = np.unique(self.section_of[ids], return_inverse=True)
+        best = np.full(len(present), -np.inf)
         np.maximum.at(best, sections, total)
         return (total + w.section * best[sections]) / (1 + w.section)
 

@@ -43,6 +43,10 @@ class Chunk:
     text: str
     sentences: list[tuple[int, int]] = field(default_factory=list)
 
+    def span_text(self, start: int, end: int) -> str:
+        """The text between two document offsets that lie inside this chunk."""
+        return self.text[start - self.start : end - self.start]
+
     def to_json(self) -> dict:
         data = asdict(self)
         data["sentences"] = [list(s) for s in self.sentences]

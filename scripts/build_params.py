@@ -26,7 +26,7 @@ def corpus_texts(repeat: int) -> list[str]:
     texts = [c.text for c in index.chunks]
     for cid, start, end in index.sentences:
         c = index.chunks[cid]
-        texts.append(c.text[start - c.start : end - c.start])
+        texts.append(c.span_text(start, end))
     return texts * repeat
 
 

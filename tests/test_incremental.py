@@ -58,7 +58,7 @@ def _texts_of(index_dir, doc_id: str) -> list[str]:
     for cid, start, end in index.sentences:
         c = index.chunks[cid]
         if c.doc_id == doc_id:
-            texts.append(c.text[start - c.start : end - c.start])
+            texts.append(c.span_text(start, end))
     return texts
 
 
