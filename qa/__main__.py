@@ -2,6 +2,6 @@
 
 import sys
 
-from qa.cli import main
+from qa.tools.cli import main
 
 sys.exit(main())

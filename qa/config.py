@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.chunking import ChunkParams
+from qa.ingest.chunking import ChunkParams
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_QUESTION_CHARS = 2000

@@ -20,7 +20,7 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = ROOT.parent / "shared" / "eval" / "dev.jsonl"
-from qa.page import EXAMPLES as PAGE_EXAMPLES  # noqa: E402
+from qa.web.page import EXAMPLES as PAGE_EXAMPLES  # noqa: E402
 
 EXAMPLES = [*PAGE_EXAMPLES, "Why does Russia avoid a war with Israel?"]
 

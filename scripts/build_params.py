@@ -12,8 +12,8 @@ import time
 import torch
 
 from qa.config import Settings
-from qa.embedding import SentenceTransformerEmbedder, resolve_model
-from qa.index_store import load_index
+from qa.index.embedding import SentenceTransformerEmbedder, resolve_model
+from qa.index.store import load_index
 
 BATCHES = (16, 32, 64, 128)
 THREADS = (1, 2)

@@ -1,7 +1,7 @@
 """Compare IVF and HNSW at one synthetic size: build time, recall@10 and single-query p50.
 
-usage: .venv/bin/python scripts/compare_ann.py N   (vectors from qa.scale's generator; the
-index kinds and parameters qa.vector_index can pick, searched on one FAISS thread)
+usage: .venv/bin/python scripts/compare_ann.py N   (vectors from qa.tools.scale's generator; the
+index kinds and parameters qa.index.vector_index can pick, searched on one FAISS thread)
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import faiss
 import numpy as np
 
 from qa.config import Settings
-from qa.scale import Generator, real_vectors
-from qa.vector_index import recall_at
+from qa.index.vector_index import recall_at
+from qa.tools.scale import Generator, real_vectors
 
 QUERIES = 200
 

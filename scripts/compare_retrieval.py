@@ -11,9 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-from qa.engine import QAEngine
-from qa.evaluate import read_questions, score
-from qa.ranking import HybridRanker, Ranked, SentenceTable, Weights
+from qa.answer.engine import QAEngine
+from qa.answer.ranking import HybridRanker, Ranked, SentenceTable, Weights
+from qa.tools.evaluate import read_questions, score
 
 METHODS = {
     "dense (FAISS, chunk cosine)": Weights(1.0, 0.0, 0.0, section=0.0),

@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 from onnxruntime.quantization import QuantType, quantize_dynamic
 
+from qa.answer.engine import QAEngine
 from qa.config import Settings
-from qa.embedding import resolve_model
-from qa.engine import QAEngine
-from qa.evaluate import read_questions
-from qa.index_store import load_index
-from qa.onnx_embedder import MODEL_FILE, TOKENIZER_FILE, OnnxEmbedder, ensure_export
+from qa.index.embedding import resolve_model
+from qa.index.onnx_embedder import MODEL_FILE, TOKENIZER_FILE, OnnxEmbedder, ensure_export
+from qa.index.store import load_index
+from qa.tools.evaluate import read_questions
 
 
 def p50_ms(embedder: OnnxEmbedder, texts: list[str]) -> float:

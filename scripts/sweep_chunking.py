@@ -11,14 +11,14 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from qa.build import build_index
-from qa.chunking import ChunkParams
+from qa.answer.engine import QAEngine
+from qa.answer.ranking import Weights
 from qa.config import Settings
-from qa.embedding import SentenceTransformerEmbedder, resolve_model
-from qa.engine import QAEngine
-from qa.evaluate import answer_all, read_questions, score
-from qa.index_store import load_index
-from qa.ranking import Weights
+from qa.index.build import build_index
+from qa.index.embedding import SentenceTransformerEmbedder, resolve_model
+from qa.index.store import load_index
+from qa.ingest.chunking import ChunkParams
+from qa.tools.evaluate import answer_all, read_questions, score
 
 SIZES = (400, 500, 600, 700, 800, 1000, 1200)
 OVERLAPS = (0, 1, 2)

@@ -30,28 +30,28 @@ def article_text() -> str:
 
 @pytest.fixture(scope="session")
 def document(article_text):
-    from qa.clean import clean_document
+    from qa.ingest.clean import clean_document
 
     return clean_document(article_text, ARTICLE.name)
 
 
 @pytest.fixture(scope="session")
 def embedder():
-    from qa.embedding import SentenceTransformerEmbedder, resolve_model
+    from qa.index.embedding import SentenceTransformerEmbedder, resolve_model
 
     return SentenceTransformerEmbedder(resolve_model(None))
 
 
 @pytest.fixture(scope="session")
 def engine():
-    from qa.engine import QAEngine
+    from qa.answer.engine import QAEngine
 
     return QAEngine.load()
 
 
 @pytest.fixture(scope="session")
 def dev_questions():
-    from qa.evaluate import read_questions
+    from qa.tools.evaluate import read_questions
 
     if not DEV_SET.is_file():
         if os.environ.get("CI"):

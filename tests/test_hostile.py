@@ -96,7 +96,7 @@ def bounded(fn, *args):
 
 def cli(argv: list[str]) -> tuple[int, str, str]:
     """`qa ARGV` in-process: (exit code, stdout, stderr)."""
-    from qa.cli import main
+    from qa.tools.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -106,7 +106,7 @@ def cli(argv: list[str]) -> tuple[int, str, str]:
 
 def expected_error(question: object) -> str | None:
     """The one-line message a bad question must get (None for a usable question)."""
-    from qa.question import QuestionError, normalise_question
+    from qa.answer.question import QuestionError, normalise_question
 
     try:
         normalise_question(question)
@@ -134,12 +134,12 @@ def ws(tmp_path_factory):
 @pytest.fixture(scope="module")
 def cli_engine(ws, monkeypatch_module):
     """`qa ask` in-process with one engine loaded from the private index (not per call)."""
-    import qa.cli
+    import qa.tools.cli
+    from qa.answer.engine import QAEngine
     from qa.config import Settings
-    from qa.engine import QAEngine
 
     engine = QAEngine.load(Settings(corpus_dir=ws.corpus, index_dir=ws.index))
-    monkeypatch_module.setattr(qa.cli, "_load_engine", lambda args: engine)
+    monkeypatch_module.setattr(qa.tools.cli, "_load_engine", lambda args: engine)
     return engine
 
 
@@ -373,8 +373,8 @@ def _gradio_client(url: str, client_cls):
 @given(question=questions, history=st.lists(questions, max_size=2))
 def test_page_chat_handler_always_answers_with_a_message(cli_engine, question, history):
     """The chat handler turns any input into an answer bubble or a friendly notice."""
-    from qa.page import _Handlers
-    from qa.service import QAService
+    from qa.web.page import _Handlers
+    from qa.web.service import QAService
 
     handlers = _Handlers(QAService(loader=lambda: cli_engine).start(), None)
     turns = {i: {"question": h} for i, h in enumerate(history)}

@@ -70,8 +70,8 @@ def ws(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def private_engine(ws):
+    from qa.answer.engine import QAEngine
     from qa.config import Settings
-    from qa.engine import QAEngine
 
     return QAEngine.load(Settings(corpus_dir=ws.corpus, index_dir=ws.index))
 
@@ -103,8 +103,8 @@ def test_no_personal_data_in_dev_set_answers(private_engine, dev_questions, valu
 @pytest.mark.slow
 def test_no_personal_data_in_page_html(private_engine, dev_questions, values):
     """The page's own HTML: the article view and the chat bubbles for every dev question."""
-    from qa.page import _Handlers
-    from qa.service import QAService
+    from qa.web.page import _Handlers
+    from qa.web.service import QAService
 
     service = QAService(loader=lambda: private_engine).start()
     assert service.wait_ready(60)
@@ -144,7 +144,7 @@ def test_personal_data_slipped_into_the_index_is_redacted_at_output(engine):
     shown redacted, with no highlight offsets into the changed text, on every ask."""
     from dataclasses import replace
 
-    from qa.engine import QAEngine
+    from qa.answer.engine import QAEngine
 
     question = "Will Russia give Iran fighter jets?"
     top = engine.ask(question).passages[0].id
@@ -184,7 +184,7 @@ PICKLE_USE = re.compile(
 
 
 def test_no_pickle_in_the_code():
-    sources = [*sorted((ROOT / "qa").glob("*.py")), ROOT / "app.py"]
+    sources = [*sorted((ROOT / "qa").rglob("*.py")), ROOT / "app.py"]
     offenders = [
         f"{p.name}:{n}: {line.strip()}"
         for p in sources
@@ -219,8 +219,8 @@ def test_model_and_index_load_with_pickle_disabled(ws, monkeypatch):
     """With every unpickling entry point booby-trapped, the engine still loads and answers."""
     import torch
 
+    from qa.answer.engine import QAEngine
     from qa.config import Settings
-    from qa.engine import QAEngine
 
     def refuse(*args, **kwargs):
         raise AssertionError("something tried to unpickle")
@@ -238,7 +238,7 @@ def test_model_and_index_load_with_pickle_disabled(ws, monkeypatch):
 WRITER = """
 import sys
 from pathlib import Path
-from qa.feedback import FeedbackStore, Turn
+from qa.web.feedback import FeedbackStore, Turn
 
 store = FeedbackStore(Path(sys.argv[1]))
 tag, n = sys.argv[2], int(sys.argv[3])
@@ -259,7 +259,7 @@ def _writer(data: Path, tag: str, n: int) -> subprocess.Popen:
 
 
 def test_feedback_concurrent_writers_all_land_in_wal_mode(tmp_path):
-    from qa.feedback import FILENAME, FeedbackStore
+    from qa.web.feedback import FILENAME, FeedbackStore
 
     writers = [_writer(tmp_path, f"w{i}", 40) for i in range(6)]
     assert all(w.wait(timeout=300) == 0 for w in writers)
@@ -270,7 +270,7 @@ def test_feedback_concurrent_writers_all_land_in_wal_mode(tmp_path):
 
 
 def test_feedback_survives_a_kill_mid_write(tmp_path):
-    from qa.feedback import FILENAME, FeedbackStore
+    from qa.web.feedback import FILENAME, FeedbackStore
 
     writer = _writer(tmp_path, "killed", 1_000_000)
     for line in writer.stdout:  # let some writes commit, then kill in the middle of the loop

@@ -1,0 +1,1 @@
+"""Answer: a question and its history -> ranked passages, the answer sentence, or abstention."""

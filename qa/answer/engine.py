@@ -1,0 +1,228 @@
+"""The one object that holds the loaded model and index and answers questions."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+
+import numpy as np
+
+from qa.answer.abstain import AbstentionPolicy
+from qa.answer.answer_sentence import AnswerSentence, SentencePicker
+from qa.answer.followup import contextualise
+from qa.answer.question import normalise_question
+from qa.answer.ranking import HybridRanker, Ranked, SentenceTable, Weights
+from qa.answer.result import AskResult, Passage
+from qa.config import Settings
+from qa.index.build import fingerprint
+from qa.index.embedding import load_embedder, resolve_model
+from qa.index.lexical import tokens
+from qa.index.store import IndexData, load_index, read_manifest
+from qa.ingest.corpus import CorpusError
+from qa.ingest.pii import find_pii, redact
+
+NOT_SAID = "The article does not say{what}. The passages below are the nearest it has."
+
+
+class QAEngine:
+    """Answers questions over one loaded index with one loaded embedding model."""
+
+    def __init__(
+        self, index: IndexData, embedder, weights: Weights | None = None, reranker=None
+    ) -> None:
+        self.index = index
+        self.reranker = reranker  # optional `qa.answer.rerank.CrossEncoderReranker`
+        self.embedder = embedder
+        self.chunks = index.chunks
+        self.ranker = HybridRanker(index, SentenceTable(index), weights or Weights())
+        self.picker = SentencePicker(index.chunks, index.lexical.idf)
+        self.abstention = AbstentionPolicy(index.chunks)
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._pii_in_chunk: dict[int, bool] = {}  # chunks are fixed: check each one once
+
+    @classmethod
+    def load(
+        cls,
+        settings: Settings | None = None,
+        check_fresh: bool = True,
+        backend: str | None = None,
+        reranker: str | None = None,
+    ) -> QAEngine:
+        """Load the index (refused if stale or corrupt) and the model it was built with."""
+        settings = settings or Settings.from_env()
+        manifest = read_manifest(settings.index_dir)
+        model = resolve_model(settings.model or _model_of(manifest))
+        expected = None
+        if check_fresh:
+            try:
+                expected = fingerprint(settings, model)
+            except CorpusError:
+                expected = None  # no corpus beside the index: serve the index as built
+        index = load_index(settings.index_dir, expected)
+        reranker = reranker or os.environ.get("QA_RERANKER")
+        return cls(index, load_embedder(model, backend), reranker=_reranker(reranker))
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[str] = (),
+        k: int = 5,
+        timings: dict[str, float] | None = None,
+    ) -> AskResult:
+        """Answer `question` (`QuestionError` if it is empty or too long).
+
+        `timings`, when given, receives each stage's duration in milliseconds.
+        """
+        clock = _Clock(timings)
+        text = normalise_question(question)
+        context = contextualise(text, [normalise_question(h) for h in history if h and h.strip()])
+        query = self._embed(text, context.previous, context.history_weight)
+        clock.lap("embed")
+        query_tokens = tokens(context.lexical_text)
+        lexical = self.index.lexical.run(query_tokens)
+        clock.lap("lexical")
+        ranked, sims = self.ranker.run(query, lexical)
+        clock.split("dense", self.ranker.last_dense_ms, "fusion")
+        if self.reranker is not None:
+            ranked = self.reranker.run(text, ranked, self.chunks)
+            clock.lap("rerank")
+        answer = self.picker.run(ranked, sims, tokens(text))
+        decision = self.abstention.decide(text, ranked, answer is not None)
+        clock.lap("answer")
+        keep = answer.chunk_id if answer else None
+        shown = distinct(ranked, self.chunks, max(k, 1), keep)
+        result = self._result(text, shown, answer, decision.abstain, decision.reason)
+        clock.lap("total", since_start=True)
+        return result
+
+    def _embed(self, text: str, previous: str | None, weight: float) -> np.ndarray:
+        vector = self._vector(text)
+        if previous and weight:
+            vector = vector + weight * self._vector(previous)
+            vector = vector / np.linalg.norm(vector)
+        return vector.astype(np.float32)
+
+    def forget_questions(self) -> None:
+        """Drop the remembered question vectors (benchmarks time every embedding)."""
+        self._vectors.clear()
+
+    def _vector(self, text: str) -> np.ndarray:
+        """The question's vector, remembered for recent questions (follow-ups reuse them)."""
+        vector = self._vectors.get(text)
+        if vector is None:
+            vector = self.embedder.encode([text])[0]
+            self._vectors[text] = vector
+            if len(self._vectors) > 256:
+                self._vectors.popitem(last=False)
+        return vector
+
+    def _result(
+        self,
+        question: str,
+        ranked: list[Ranked],
+        answer: AnswerSentence | None,
+        abstained: bool,
+        reason: str,
+    ) -> AskResult:
+        shown = None if abstained else answer
+        passages = [self._passage(r, shown) for r in ranked]
+        if shown is None:
+            reply = NOT_SAID.format(what=reason)
+        else:
+            reply = self.chunks[shown.chunk_id].span_text(shown.start, shown.end)
+        return AskResult(question, abstained, _safe(reply), passages)
+
+    def _passage(self, ranked: Ranked, answer: AnswerSentence | None) -> Passage:
+        c = self.chunks[ranked.chunk_id]
+        a_start = a_end = None
+        same_doc = answer and c.doc_id == self.chunks[answer.chunk_id].doc_id
+        if same_doc and c.start <= answer.start and answer.end <= c.end:
+            a_start, a_end = answer.start - c.start, answer.end - c.start
+        text = c.text
+        if self._has_pii(c.chunk_id):  # never expected after cleaning; the last guard
+            text, a_start, a_end = redact(text), None, None
+        return Passage(
+            c.chunk_id,
+            text,
+            c.doc_id,
+            c.section,
+            c.anchor,
+            round(ranked.score, 4),
+            c.start,
+            c.end,
+            a_start,
+            a_end,
+        )
+
+    def _has_pii(self, chunk_id: int) -> bool:
+        """Whether the chunk's text holds personal data (checked once per chunk: 0.1 ms)."""
+        found = self._pii_in_chunk.get(chunk_id)
+        if found is None:
+            found = self._pii_in_chunk[chunk_id] = bool(find_pii(self.chunks[chunk_id].text))
+        return found
+
+
+class _Clock:
+    """Stage timer writing milliseconds into an optional dict."""
+
+    def __init__(self, out: dict[str, float] | None) -> None:
+        self.out = out
+        self.start = self.last = time.perf_counter()
+
+    def lap(self, stage: str, since_start: bool = False) -> None:
+        if self.out is None:
+            return
+        now = time.perf_counter()
+        self.out[stage] = (now - (self.start if since_start else self.last)) * 1000
+        self.last = now
+
+    def split(self, first: str, first_ms: float, rest: str) -> None:
+        """Lap the time since the last lap as `first_ms` of `first`, the remainder as `rest`."""
+        self.lap(rest)
+        if self.out is not None:
+            self.out[first] = first_ms
+            self.out[rest] = max(self.out[rest] - first_ms, 0.0)
+
+
+def distinct(
+    ranked: list[Ranked], chunks: list, k: int, keep: int | None = None, max_shared: float = 0.5
+) -> list[Ranked]:
+    """The first `k` ranked chunks, skipping any that mostly repeats a better one (neighbouring
+    windows share `overlap` sentences); chunk `keep` (the answer's) is never skipped."""
+    out: list[Ranked] = []
+    for r in ranked:
+        c = chunks[r.chunk_id]
+        fresh = all(_shared(c, chunks[o.chunk_id]) <= max_shared for o in out)
+        if fresh or r.chunk_id == keep:
+            out.append(r)
+            if len(out) == k:
+                break
+    return out
+
+
+def _shared(a, b) -> float:
+    """Share of chunk `a`'s characters that chunk `b` also covers."""
+    if a.doc_id != b.doc_id:
+        return 0.0
+    common = min(a.end, b.end) - max(a.start, b.start)
+    return max(common, 0) / max(a.end - a.start, 1)
+
+
+def _reranker(name: str | None):
+    if not name:
+        return None
+    from qa.answer.rerank import CrossEncoderReranker
+
+    return CrossEncoderReranker(name)
+
+
+def _model_of(manifest: dict) -> str | None:
+    """The model name to load for an index: its recorded id, minus the package pin."""
+    model_id = manifest.get("model_id") or ""
+    return model_id.split("==")[0] or None
+
+
+def _safe(text: str) -> str:
+    return redact(text) if find_pii(text) else text

@@ -1,0 +1,1 @@
+"""Index: chunks -> embeddings, FAISS vectors and BM25 -> a fingerprinted index on disk."""

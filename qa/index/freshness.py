@@ -1,0 +1,22 @@
+"""Is the built index up to date with the corpus, settings, model and code?"""
+
+from __future__ import annotations
+
+from qa.config import Settings
+from qa.index.build import fingerprint
+from qa.index.embedding import resolve_model
+from qa.index.store import IndexUnavailable, read_manifest
+from qa.ingest.corpus import CorpusError
+
+
+def index_status(settings: Settings) -> str:
+    """ "fresh", "missing", "corrupt" or "stale" (the latter also when the corpus is unusable)."""
+    try:
+        manifest = read_manifest(settings.index_dir)
+    except IndexUnavailable as exc:
+        return "missing" if "missing" in str(exc) else "corrupt"
+    try:
+        expected = fingerprint(settings, resolve_model(settings.model))
+    except CorpusError:
+        return "stale"
+    return "fresh" if manifest.get("fingerprint") == expected else "stale"

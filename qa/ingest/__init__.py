@@ -1,0 +1,1 @@
+"""Ingest: corpus files -> clean documents of titled sections -> sentence-aware chunks."""

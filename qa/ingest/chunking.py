@@ -1,0 +1,56 @@
+"""Sentence-aware chunks: windows of whole sentences that never cross a section."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qa.ingest.documents import Chunk, Document
+from qa.ingest.sentences import split_sentences
+
+
+@dataclass(frozen=True)
+class ChunkParams:
+    """A chunk grows sentence by sentence up to `max_chars`; the next one repeats the last
+    `overlap` sentences of the previous chunk."""
+
+    max_chars: int = 800
+    overlap: int = 2
+
+    def __post_init__(self) -> None:
+        if self.max_chars < 1 or self.overlap < 0:
+            raise ValueError("max_chars must be >= 1 and overlap >= 0")
+
+
+def chunk_document(doc: Document, params: ChunkParams, first_id: int = 0) -> list[Chunk]:
+    """All chunks of `doc`, numbered from `first_id`, in document order."""
+    chunks: list[Chunk] = []
+    for section in doc.sections:
+        sentences = split_sentences(doc.text, section.start, section.end)
+        for window in _windows(sentences, params):
+            start, end = window[0][0], window[-1][1]
+            chunks.append(
+                Chunk(
+                    chunk_id=first_id + len(chunks),
+                    doc_id=doc.doc_id,
+                    section=section.title,
+                    anchor=section.anchor,
+                    start=start,
+                    end=end,
+                    text=doc.text[start:end],
+                    sentences=list(window),
+                )
+            )
+    return chunks
+
+
+def _windows(sentences: list[tuple[int, int]], params: ChunkParams):
+    """Consecutive runs of sentences, each at most `max_chars` long unless one sentence is."""
+    i = 0
+    while i < len(sentences):
+        j = i + 1
+        while j < len(sentences) and sentences[j][1] - sentences[i][0] <= params.max_chars:
+            j += 1
+        yield sentences[i:j]
+        if j >= len(sentences):
+            break
+        i = max(i + 1, j - params.overlap)

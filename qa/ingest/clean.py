@@ -1,0 +1,224 @@
+"""Raw text or Markdown (scraped or hand-written) -> a clean `Document` of titled sections.
+
+Handles both real line-broken Markdown (`#` headings on their own lines) and scraped pages
+that arrive as one long line: inline `###` headings running into their first sentence, a
+table of contents whose links give each heading's exact title and anchor, bold markers,
+repeated image captions and an author card with social links after the article.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from qa.ingest.documents import Document, Section
+from qa.ingest.pii import redact
+
+INTRO_TITLE = "Introduction"
+_TOC_START = re.compile(r"\**\s*Table of Contents\s*\**:?", re.IGNORECASE)
+_TOC_LINK = re.compile(r"\[([^\]]+)\]\(#([^)\s]+)\)")
+_HEADING = re.compile(r"(?:^|(?<=\s))(#{1,6})\s+")
+_RULE = re.compile(r"(?:^|\s)(?:-{3,}|\*{3,}|_{3,})(?=\s|$)")
+_KV_BULLET = re.compile(r"^\s*[•*+\-]\s*[\w ]{1,30}\s:\s?.*$")
+_LABEL = re.compile(r"^\s*[\w][\w ]{0,30}:\s*$")
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_SENTENCE_END = (".", "!", "?", '"', "\u201d", ")")
+_SMALL_WORDS = {
+    "a",
+    "an",
+    "and",
+    "as",
+    "at",
+    "by",
+    "for",
+    "from",
+    "in",
+    "into",
+    "of",
+    "on",
+    "or",
+    "the",
+    "to",
+    "vs",
+    "with",
+    "about",
+    "amid",
+    "amidst",
+    "over",
+    "under",
+    "between",
+}
+
+
+def slugify(title: str) -> str:
+    """GitHub-style anchor: lower case, punctuation dropped, spaces to hyphens."""
+    slug = re.sub(r"[^\w\s-]", "", title.lower())
+    return re.sub(r"\s", "-", slug.strip())
+
+
+def clean_document(raw: str, doc_id: str) -> Document:
+    """Clean one raw document into a titled list of sections (see module docstring)."""
+    lines = raw.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff").split("\n")
+    title_index = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if title_index is None:
+        raise ValueError("document is empty")
+    first = lines[title_index].strip()
+    rest = lines[title_index + 1 :]
+    if first.startswith("#") or (len(first) <= 200 and any(line.strip() for line in rest)):
+        title = _strip_inline(first.lstrip("#").strip())
+    else:  # no title line: name the document after its file, keep every line as body
+        title, rest = _title_from_id(doc_id), lines[title_index:]
+    body = "\n".join(_drop_junk_lines(rest))
+    body, toc = _remove_toc(body)
+    sections = _split_sections(body, toc)
+    return _assemble(doc_id, title, sections)
+
+
+def _title_from_id(doc_id: str) -> str:
+    """A readable title from a file name: `tea-in-britain.md` -> `Tea in britain`."""
+    stem = re.sub(r"\.\w+$", "", doc_id).replace("-", " ").replace("_", " ").strip()
+    return stem[:1].upper() + stem[1:] if stem else doc_id
+
+
+def _drop_junk_lines(lines: list[str]) -> list[str]:
+    """Drop repeated captions, key-value cards, bare labels and the trailing run of such lines."""
+    stripped = [line.strip() for line in lines]
+    counts = Counter(s for s in stripped if s)
+    captions = {
+        s for s, n in counts.items() if n >= 2 and len(s) <= 80 and not s.endswith(_SENTENCE_END)
+    }
+    kept: list[str] = []
+    for line, s in zip(lines, stripped, strict=True):
+        if s in captions or _KV_BULLET.match(line) or _LABEL.match(line):
+            continue
+        for caption in captions:
+            line = _strip_trailing_caption(line, caption)
+        kept.append(line)
+    while kept and _is_tail_junk(kept[-1]):
+        kept.pop()
+    return kept
+
+
+def _strip_trailing_caption(line: str, caption: str) -> str:
+    """Remove a caption glued to the end of a paragraph (`...region. Map of X`)."""
+    head = line.rstrip()
+    if head.endswith(" " + caption) and head[: -len(caption)].rstrip().endswith(_SENTENCE_END):
+        return head[: -len(caption)].rstrip()
+    return line
+
+
+def _is_tail_junk(line: str) -> bool:
+    """An empty line or a short label without sentence punctuation ("Socials")."""
+    s = line.strip()
+    return not s or (len(s.split()) <= 3 and not s.endswith(_SENTENCE_END) and "#" not in s)
+
+
+def _remove_toc(body: str) -> tuple[str, dict[str, str]]:
+    """Cut a table of contents out of `body`; return it as {exact title: anchor}."""
+    start = _TOC_START.search(body)
+    if not start:
+        return body, {}
+    end = start.end()
+    links = []
+    for m in _TOC_LINK.finditer(body, end):
+        gap = body[end : m.start()]
+        if not re.fullmatch(r"[\s*\-+\d.]*", gap):
+            break
+        links.append(m)
+        end = m.end()
+    if not links:
+        return body, {}
+    rule = re.match(r"\s*-{3,}", body[end:])
+    if rule:
+        end += rule.end()
+    toc = {_strip_inline(m.group(1)): m.group(2) for m in links}
+    return body[: start.start()] + "\n\n" + body[end:], toc
+
+
+def _split_sections(body: str, toc: dict[str, str]) -> list[tuple[str, str, int, str]]:
+    """(title, anchor, level, raw body) for the intro and each heading in `body`."""
+    marks = list(_HEADING.finditer(body))
+    parts = [(INTRO_TITLE, "", 1, body[: marks[0].start() if marks else len(body)])]
+    for i, m in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(body)
+        text = body[m.end() : end]
+        title, rest = _heading_title(text, toc)
+        parts.append((title, toc.get(title, ""), len(m.group(1)), rest))
+    return parts
+
+
+def _heading_title(text: str, toc: dict[str, str]) -> tuple[str, str]:
+    """Split a heading's title from the text after it.
+
+    A heading on its own line ends at the newline. An inline heading ends where a title from
+    the table of contents ends; without one, before the capitalised word that starts the first
+    sentence (the word before the first lower-case content word).
+    """
+    line, newline, after = text.partition("\n")
+    if newline and (len(line) < 200 or not after.strip()):
+        return _strip_inline(line.strip().rstrip("#").strip()), after
+    for title in sorted(toc, key=len, reverse=True):
+        if _strip_inline(text).startswith(title + " "):
+            return title, _cut_title(text, title)
+    words = text.split(" ")
+    for i, word in enumerate(words[1:], start=1):
+        bare = re.sub(r"\W", "", word)
+        if bare and bare[0].islower() and bare.lower() not in _SMALL_WORDS and i >= 2:
+            return _strip_inline(" ".join(words[: i - 1])), " ".join(words[i - 1 :])
+    return _strip_inline(line.strip()), after
+
+
+def _cut_title(text: str, title: str) -> str:
+    """The part of `text` after `title`, which may carry inline markers in the raw text."""
+    plain = 0
+    for i, ch in enumerate(text):
+        if ch == "*":
+            continue
+        plain += 1
+        if plain == len(title):
+            return text[i + 1 :]
+    return ""
+
+
+def _strip_inline(text: str) -> str:
+    """Drop Markdown images, link targets and emphasis markers, keeping the words."""
+    text = _IMAGE.sub("", text)
+    text = _LINK.sub(r"\1", text)
+    return text.replace("**", "").replace("__", "")
+
+
+def _clean_body(raw: str) -> str:
+    """Inline markup removed, rules dropped, lines joined into paragraphs, PII redacted."""
+    text = _RULE.sub(" ", _strip_inline(raw))
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
+    return redact("\n\n".join(p for p in paragraphs if p))
+
+
+def _assemble(doc_id: str, title: str, parts: list[tuple[str, str, int, str]]) -> Document:
+    """Join title, headings and bodies into one text and record each body's offsets."""
+    text = title + "\n\n"
+    sections: list[Section] = []
+    used: set[str] = set()
+    for sec_title, anchor, level, raw in parts:
+        body = _clean_body(raw)
+        if not body:
+            continue
+        anchor = _unique(anchor or slugify(sec_title) or "section", used)
+        if sec_title != INTRO_TITLE or sections:
+            text += sec_title + "\n\n"
+        start = len(text)
+        text += body
+        sections.append(Section(sec_title, anchor, level, start, len(text)))
+        text += "\n\n"
+    if not sections:
+        raise ValueError("document has no text after cleaning")
+    return Document(doc_id=doc_id, title=title, text=text.rstrip() + "\n", sections=sections)
+
+
+def _unique(anchor: str, used: set[str]) -> str:
+    candidate, n = anchor, 1
+    while candidate in used:
+        candidate, n = f"{anchor}-{n}", n + 1
+    used.add(candidate)
+    return candidate

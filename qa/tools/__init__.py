@@ -1,0 +1,1 @@
+"""Tools at the edge: the `qa` command, evaluation and benchmarks."""

@@ -1,0 +1,1 @@
+"""Web: the served app (JSON route, Gradio page, serving object, feedback)."""

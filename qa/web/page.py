@@ -1,0 +1,180 @@
+"""The Gradio page: chat with the article, passages linked into an article view, votes, `/ask`.
+
+The page only renders what `QAService.ask` returns (see `qa.web.render_html`); the logic stays in
+`qa/`. Per-browser state is the list of answered turns, used for follow-ups and votes.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import uuid
+from dataclasses import asdict
+
+import gradio as gr
+
+from qa.answer.question import QuestionError
+from qa.answer.result import AskResult
+from qa.web.assets import CSS, JS, theme
+from qa.web.feedback import FeedbackStore, Turn
+from qa.web.render_html import (
+    render_article,
+    render_notice,
+    render_question,
+    render_result,
+    section_ids,
+)
+from qa.web.service import QAService, ServiceUnavailable
+
+log = logging.getLogger("qa.page")
+
+EXAMPLES = [
+    "Will Russia give Iran fighter jets?",
+    "Is there a defence pact between Russia and Iran?",
+    "How does Israel limit what Russia does for Iran?",
+    "What role do Turkiye and China play?",
+    "What is the capital of Australia?",
+]
+PASSAGES_SHOWN = 3
+MAX_K = 50
+INTRO = (
+    "## Article QA\n"
+    "Answers are sentences quoted from the article, with the passages they come from. "
+    "Follow the section link to read it in context."
+)
+
+
+def build_page(service: QAService, store: FeedbackStore | None = None) -> gr.Blocks:
+    """The Blocks app; call `.queue(...)` on it and mount it (see `qa.web.server`)."""
+    handlers = _Handlers(service, store)
+    with gr.Blocks(title="Article QA", analytics_enabled=False) as demo:
+        turns = gr.State({})
+        article_version = gr.State(None)
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=360):
+                gr.Markdown(INTRO, elem_id="qa-intro")
+                chatbot = gr.Chatbot(
+                    elem_id="qa-chat",
+                    label="Conversation",
+                    show_label=False,
+                    height=600,
+                    autoscroll=False,
+                    latex_delimiters=[],
+                    buttons=["copy"],
+                    placeholder="Ask a question about the article below, or pick an example.",
+                )
+                with gr.Row():
+                    question = gr.Textbox(
+                        elem_id="qa-question",
+                        show_label=False,
+                        placeholder="Ask about the article… (Enter to send)",
+                        lines=1,
+                        max_lines=4,
+                        scale=8,
+                        autofocus=True,
+                        container=False,
+                    )
+                    ask = gr.Button("Ask", variant="primary", elem_id="qa-ask", min_width=80)
+                    clear = gr.Button("Clear", elem_id="qa-clear", min_width=80)
+                gr.Examples(EXAMPLES, inputs=question, label="Examples", elem_id="qa-examples")
+            with gr.Column(scale=2, min_width=320):
+                gr.Markdown("### Article", elem_id="qa-article-title")
+                article = gr.HTML(render_notice("The article is loading…"), elem_id="qa-article")
+
+        chat_io = ([question, chatbot, turns, article_version], [question, chatbot, turns])
+        outputs = chat_io[1] + [article, article_version]
+        for trigger in (question.submit, ask.click):
+            trigger(handlers.respond, chat_io[0], outputs, api_visibility="private")
+        clear.click(
+            lambda: ("", [], {}), None, [question, chatbot, turns], api_visibility="private"
+        )
+        chatbot.clear(lambda: {}, None, turns, api_visibility="private")
+        chatbot.like(handlers.vote, turns, None, api_visibility="private", concurrency_limit=None)
+        demo.load(handlers.article, None, [article, article_version], api_visibility="private")
+        gr.api(handlers.api_ask, api_name="ask")
+    return demo
+
+
+def page_assets() -> dict:
+    """Keyword arguments for `gr.mount_gradio_app` / `launch`: theme, CSS and JS."""
+    return {"theme": theme(), "css": CSS, "js": JS}
+
+
+class _Handlers:
+    """The page's event functions, bound to the service and the feedback store."""
+
+    def __init__(self, service: QAService, store: FeedbackStore | None) -> None:
+        self.service = service
+        self.store = store
+
+    def respond(self, message: str, messages: list, turns: dict, version):
+        """Answer `message`, append both bubbles, refresh the article if the index changed."""
+        messages = list(messages or [])
+        turns = dict(turns or {})
+        history = [t["question"] for _, t in sorted(turns.items())]
+        messages.append({"role": "user", "content": render_question(message or "")})
+        try:
+            result = self.service.ask(message, history, k=5)
+        except (QuestionError, ServiceUnavailable) as exc:
+            messages.append({"role": "assistant", "content": render_notice(str(exc))})
+            return "", messages, turns, gr.skip(), version
+        turn = _turn(result, history)
+        turns[len(messages)] = asdict(turn)
+        ids = section_ids(self.service.documents()[1])
+        reply = render_result(result, PASSAGES_SHOWN, ids)
+        messages.append({"role": "assistant", "content": reply})
+        if result.abstained:
+            self._store(lambda s: s.record_abstention(turn))
+        return "", messages, turns, *self._article_update(version)
+
+    def vote(self, turns: dict, data: gr.LikeData) -> None:
+        """Store a thumbs up/down (or its withdrawal) on the answer it was given to."""
+        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        record = (turns or {}).get(index)
+        if record is None:
+            return
+        value = 1 if data.liked is True else -1 if data.liked is False else 0
+        self._store(lambda s: s.record_vote(Turn(**record), value))
+
+    def article(self):
+        """The article view for a new page (waits, bounded, for the model to load)."""
+        try:
+            self.service.engine()
+        except ServiceUnavailable as exc:
+            return render_notice(str(exc)), None
+        return self._article_update(None)
+
+    def api_ask(self, question: str, history: list[str] | None = None, k: int = 5) -> dict:
+        """The `qa ask --json` object for `question` (follow-ups: earlier questions in history)."""
+        try:
+            if isinstance(k, bool) or not isinstance(k, int | float) or not 1 <= k <= MAX_K:
+                raise QuestionError(f"k must be a whole number between 1 and {MAX_K}.")
+            return self.service.ask(question, list(history or []), k=int(k)).to_json()
+        except (QuestionError, ServiceUnavailable) as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+
+    def _article_update(self, version):
+        current, documents = self.service.documents()
+        if current is not None and current == version:
+            return gr.skip(), version
+        html = f'<div class="qa-article-scroll">{render_article(documents)}</div>'
+        return html, current
+
+    def _store(self, write) -> None:
+        if self.store is None:
+            return
+        try:
+            write(self.store)
+        except (sqlite3.Error, OSError) as exc:  # feedback must never break the chat
+            log.warning("feedback not stored: %s", exc)
+
+
+def _turn(result: AskResult, history: list[str]) -> Turn:
+    return Turn(
+        turn_id=uuid.uuid4().hex,
+        question=result.question,
+        history=list(history),
+        answer=result.answer,
+        passage_ids=[p.id for p in result.passages[:PASSAGES_SHOWN]],
+        abstained=result.abstained,
+    )

@@ -1,0 +1,159 @@
+"""HTML for the page: an `AskResult` as a chat message, and the article view.
+
+Every piece of question or document text goes through `text_html`, which escapes HTML and the
+characters Markdown, LaTeX and templates react to, so the chat shows it as text. The output
+has no newlines, so the chat's Markdown renderer takes each message as one HTML block.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from qa.answer.result import AskResult, Passage
+from qa.ingest.clean import slugify
+from qa.ingest.documents import Document, Section
+
+# Characters that Markdown, KaTeX or a template engine could act on, as numeric entities.
+_INERT = {c: f"&#{ord(c)};" for c in "\\`*_{}[]#|~$<>"}
+_INERT.update({"&": "&amp;", '"': "&quot;", "'": "&#x27;"})
+_TABLE = str.maketrans(_INERT)
+
+
+def text_html(text: str) -> str:
+    """`text` as inert HTML: escaped, Markdown/LaTeX-neutral, line breaks as <br>."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    return "<br>".join(line.translate(_TABLE) for line in lines)
+
+
+def attr(value: str) -> str:
+    """A value safe inside a double-quoted HTML attribute."""
+    return html.escape(value, quote=True)
+
+
+def relevance(score: float) -> int:
+    """A passage's fused score as a percentage for display (clipped to 0..100)."""
+    return round(max(0.0, min(1.0, score)) * 100)
+
+
+def section_anchor(anchor: str, title: str) -> str:
+    """The anchor of a section: its own, or one made from its title."""
+    return anchor or slugify(title) or "section"
+
+
+SectionIds = dict[tuple[str, str], str]
+
+
+def section_ids(documents: Sequence[Document]) -> SectionIds:
+    """{(doc id, anchor): DOM id}: the anchor itself, qualified by the document if taken."""
+    ids: SectionIds = {}
+    used: set[str] = set()
+    for doc in documents:
+        for s in doc.sections:
+            anchor = section_anchor(s.anchor, s.title)
+            if (doc.doc_id, anchor) in ids:
+                continue
+            dom, n = anchor, 2
+            if dom in used:
+                dom = f"{slugify(doc.doc_id)}-{anchor}"
+            while dom in used:
+                dom, n = f"{anchor}-{n}", n + 1
+            used.add(dom)
+            ids[(doc.doc_id, anchor)] = dom
+    return ids
+
+
+def render_question(question: str, limit: int = 400) -> str:
+    """The user's message bubble (a blank one says so; a very long one is cut for display)."""
+    if not question.strip():
+        return '<div class="qa-question qa-empty">(empty question)</div>'
+    shown = (
+        question
+        if len(question) <= limit
+        else f"{question[:limit]}… ({len(question):,} characters)"
+    )
+    return f'<div class="qa-question">{text_html(shown)}</div>'
+
+
+def render_notice(message: str) -> str:
+    """A friendly one-line message (bad question, still loading, busy)."""
+    return f'<div class="qa-notice">{text_html(message)}</div>'
+
+
+def render_result(result: AskResult, passages: int = 3, ids: SectionIds | None = None) -> str:
+    """The reply: the answer sentence, then the top passages (collapsed for abstentions)."""
+    shown = result.passages[:passages]
+    cls = "qa-reply qa-abstained" if result.abstained else "qa-reply qa-answered"
+    label = "Nearest passages" if result.abstained else "Sources"
+    opened = "" if result.abstained else " open"
+    items = "".join(render_passage(p, rank, ids) for rank, p in enumerate(shown, 1))
+    sources = (
+        f'<details class="qa-sources"{opened}><summary>{label} ({len(shown)})</summary>'
+        f"{items}</details>"
+        if shown
+        else ""
+    )
+    return (
+        f'<div class="{cls}"><p class="qa-answer">{text_html(result.answer or "")}</p>'
+        f"{sources}</div>"
+    )
+
+
+def render_passage(p: Passage, rank: int, ids: SectionIds | None = None) -> str:
+    """One passage: section link, relevance bar, text with the answer sentence marked."""
+    pct = relevance(p.score)
+    anchor = section_anchor(p.anchor, p.section)
+    dom_id = (ids or {}).get((p.doc, anchor), anchor)
+    link = (
+        f'<a class="qa-section-link" href="#{attr(dom_id)}" '
+        f'title="Open this section in the article">{text_html(p.section)}</a>'
+    )
+    bar = (
+        f'<span class="qa-relevance" title="relevance {pct}%">'
+        f'<span class="qa-bar"><span class="qa-fill qa-w{round(pct / 10)}"></span></span>'
+        f"{pct}%</span>"
+    )
+    return (
+        f'<div class="qa-passage">'
+        f'<div class="qa-passage-head"><span class="qa-rank">{rank}</span>{link}{bar}</div>'
+        f'<div class="qa-passage-text">{highlighted(p)}</div></div>'
+    )
+
+
+def highlighted(p: Passage) -> str:
+    """The passage text with the answer sentence inside <mark>."""
+    a, b = p.answer_start, p.answer_end
+    if a is None or b is None or not 0 <= a < b <= len(p.text):
+        return text_html(p.text)
+    return (
+        f"{text_html(p.text[:a])}<mark class='qa-highlight'>{text_html(p.text[a:b])}</mark>"
+        f"{text_html(p.text[b:])}"
+    )
+
+
+def render_article(documents: Sequence[Document]) -> str:
+    """The whole cleaned article(s), one element per section with `id` = the section anchor."""
+    if not documents:
+        return render_notice("The article is loading…")
+    ids = section_ids(documents)
+    return "".join(_document(d, ids) for d in documents)
+
+
+def _document(doc: Document, ids: SectionIds) -> str:
+    sections = "".join(_section(doc, s, ids) for s in doc.sections)
+    return (
+        f'<article class="qa-doc" data-doc="{attr(doc.doc_id)}">'
+        f'<h1 class="qa-doc-title">{text_html(doc.title)}</h1>{sections}</article>'
+    )
+
+
+def _section(doc: Document, section: Section, ids: SectionIds) -> str:
+    anchor = section_anchor(section.anchor, section.title)
+    dom_id = ids.get((doc.doc_id, anchor), anchor)
+    level = 2 if section.level <= 3 else 3
+    body = doc.text[section.start : section.end]
+    paragraphs = "".join(f"<p>{text_html(p.strip())}</p>" for p in body.split("\n\n") if p.strip())
+    return (
+        f'<section class="qa-section" id="{attr(dom_id)}">'
+        f"<h{level}>{text_html(section.title)}</h{level}>{paragraphs}</section>"
+    )

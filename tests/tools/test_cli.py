@@ -1,0 +1,132 @@
+"""The `qa` command's contract: JSON output, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from helpers_server import ROOT
+
+KEYS = {"text", "doc", "section", "anchor", "score", "start", "end", "answer_start", "answer_end"}
+
+
+def qa(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "qa", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+    )
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess, code: int, *words: str) -> None:
+    assert proc.returncode == code, proc.stderr
+    assert proc.stdout == ""
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    for word in words:
+        assert word in lines[0]
+
+
+def check_contract(out: dict, question: str) -> None:
+    assert set(out) >= {"question", "abstained", "answer", "passages"}
+    assert out["question"] == question
+    assert isinstance(out["abstained"], bool)
+    assert isinstance(out["answer"], str) and out["answer"]
+    for p in out["passages"]:
+        assert set(p) >= KEYS
+        assert isinstance(p["score"], float) and p["end"] - p["start"] == len(p["text"])
+        if p["answer_start"] is not None:
+            assert p["text"][p["answer_start"] : p["answer_end"]] == out["answer"]
+
+
+@pytest.fixture(scope="module")
+def jets() -> dict:
+    proc = qa("ask", "Will Russia give Iran fighter jets?", "--json", "-k", "3")
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_ask_json_follows_the_contract(jets):
+    check_contract(jets, "Will Russia give Iran fighter jets?")
+    assert len(jets["passages"]) == 3
+    assert jets["abstained"] is False
+    assert "fighter jets" in jets["answer"]
+    assert "advanced fighter jets or sophisticated air defenses" in jets["passages"][0]["text"]
+    highlighted = [p for p in jets["passages"] if p["answer_start"] is not None]
+    assert highlighted, "the answer sentence is located inside a passage"
+
+
+def test_jsonl_answers_each_line_with_its_id(tmp_path):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        json.dumps({"id": "a", "question": "Does Russia sell weapons to Iran?"})
+        + "\n"
+        + json.dumps(
+            {"id": "b", "question": "What about China?", "history": ["Does Russia support Iran?"]}
+        )
+        + "\n"
+        + json.dumps({"id": "c", "question": "   "})
+        + "\n"
+    )
+    proc = qa("ask", "--jsonl", str(questions))
+    assert proc.returncode == 0, proc.stderr
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [line["id"] for line in lines] == ["a", "b", "c"]
+    check_contract({k: v for k, v in lines[0].items() if k != "id"}, lines[0]["question"])
+    assert "error" in lines[2]
+
+
+def test_readable_output_without_json():
+    proc = qa("ask", "Will Russia give Iran fighter jets?", "-k", "2")
+    assert proc.returncode == 0, proc.stderr
+    assert "fighter jets" in proc.stdout and "{" not in proc.stdout.splitlines()[0]
+
+
+@pytest.mark.parametrize("question", ["", "   \t\n", "x" * 2001, "\u200b\u200b"])
+def test_bad_question_exits_2_with_one_line(question):
+    assert_one_line_error(qa("ask", question, "--json"), 2, "qa:")
+
+
+def test_missing_index_names_file_and_fix(tmp_path):
+    proc = qa("ask", "Will Russia help Iran?", env={"QA_INDEX": str(tmp_path / "none")})
+    assert_one_line_error(proc, 1, "manifest.json", "qa build")
+
+
+def test_corrupt_index_names_file_and_fix(tmp_path):
+    index = tmp_path / "index"
+    import shutil
+
+    shutil.copytree(ROOT / "index", index)
+    (index / "chunks.json").write_text("[]")
+    proc = qa("ask", "Will Russia help Iran?", env={"QA_INDEX": str(index)})
+    assert_one_line_error(proc, 1, "chunks.json", "qa build")
+
+
+def test_build_check_exit_codes(tmp_path):
+    assert qa("build", "--check").returncode == 0
+    proc = qa("build", "--check", "--index", str(tmp_path / "none"))
+    assert proc.returncode == 1 and "qa build" in proc.stderr
+
+
+def test_empty_corpus_file_fails_build_naming_it(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "empty.md").write_text("")
+    index = tmp_path / "index"
+    proc = qa("build", "--corpus", str(corpus), "--index", str(index))
+    assert_one_line_error(proc, 1, "empty.md")
+    assert not index.exists()
+
+
+def test_help_lists_the_commands():
+    proc = qa("--help")
+    assert proc.returncode == 0
+    for command in ("build", "ask", "eval"):
+        assert command in proc.stdout

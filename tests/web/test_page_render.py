@@ -1,0 +1,162 @@
+"""Rendering an answer and the article into the page's HTML: escaped, highlighted, linked."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+
+from qa.answer.result import AskResult, Passage
+from qa.ingest.documents import Document, Section
+from qa.web.render_html import (
+    render_article,
+    render_notice,
+    render_question,
+    render_result,
+    section_ids,
+    text_html,
+)
+
+FIGHTER_JETS = "Will Russia give Iran fighter jets?"
+HOSTILE = "<img src=x onerror=alert(1)> <script>alert(1)</script> **bold** [x](javascript:y) $$x$$"
+ALLOWED_TAGS = {
+    "div", "p", "details", "summary", "span", "a", "mark", "br", "article", "section",
+    "h1", "h2", "h3",
+}  # fmt: skip
+
+
+class Tags(HTMLParser):
+    """Collects the elements, attributes and text of an HTML fragment."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict]] = []
+        self.text: list[str] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    def names(self) -> set[str]:
+        return {t for t, _ in self.tags}
+
+    def all(self, tag: str, **attrs) -> list[dict]:
+        return [
+            a for t, a in self.tags if t == tag and all(a.get(k) == v for k, v in attrs.items())
+        ]
+
+    def plain(self) -> str:
+        return "".join(self.text)
+
+
+def assert_inert(html: str) -> Tags:
+    """Only the renderer's own tags, no event-handler attributes, no newlines."""
+    parsed = Tags(html)
+    assert parsed.names() <= ALLOWED_TAGS
+    assert not [k for _, a in parsed.tags for k in a if k.startswith("on")]
+    assert "\n" not in html
+    return parsed
+
+
+@pytest.fixture(scope="module")
+def jets(engine) -> AskResult:
+    return engine.ask(FIGHTER_JETS)
+
+
+def test_text_html_shows_markup_as_text():
+    html = text_html(HOSTILE + "\nsecond line {{x}}")
+    parsed = assert_inert(html)
+    assert parsed.names() == {"br"}
+    assert parsed.plain() == HOSTILE + "second line {{x}}"
+    for raw in ("<", ">", "*", "[", "$", "{", "`", "_"):
+        assert raw not in html.replace("<br>", "")
+
+
+@pytest.mark.slow
+def test_answer_is_highlighted_in_its_passage_with_a_section_link(jets, document):
+    html = render_result(jets, passages=3, ids=section_ids([document]))
+    parsed = assert_inert(html)
+    top = jets.passages[0]
+    assert not jets.abstained and top.answer_start is not None
+    marks = [i for i, (t, _) in enumerate(parsed.tags) if t == "mark"]
+    assert len(marks) == 1
+    assert text_html(top.text[top.answer_start : top.answer_end]) in html
+    assert f"<mark class='qa-highlight'>{text_html(jets.answer)}</mark>" in html
+    links = parsed.all("a", **{"class": "qa-section-link"})
+    assert [a["href"] for a in links] == [f"#{p.anchor}" for p in jets.passages[:3]]
+    assert {a["href"][1:] for a in links} <= {s.anchor for s in document.sections}
+    assert "open" in parsed.all("details", **{"class": "qa-sources"})[0]
+    assert f"{round(top.score * 100)}%" in parsed.plain()
+    assert f"qa-w{round(round(top.score * 100) / 10)}" in html
+
+
+@pytest.mark.slow
+def test_abstention_is_muted_and_its_passages_collapsed(engine):
+    result = engine.ask("What is the capital of Australia?")
+    assert result.abstained
+    html = render_result(result)
+    parsed = assert_inert(html)
+    assert parsed.all("div", **{"class": "qa-reply qa-abstained"})
+    details = parsed.all("details")
+    assert len(details) == 1 and "open" not in details[0]
+    assert "Nearest passages (3)" in parsed.plain()
+    assert "mark" not in parsed.names()
+    assert parsed.plain().startswith("The article does not say")
+
+
+def test_article_has_one_anchor_per_section_in_order(document):
+    parsed = assert_inert(render_article([document]))
+    sections = parsed.all("section")
+    assert [s["id"] for s in sections] == [s.anchor for s in document.sections]
+    assert len({s["id"] for s in sections}) == len(sections)
+    text = " ".join(parsed.plain().split())
+    for s in document.sections:
+        body = " ".join(document.text[s.start : s.end].split())
+        assert body[:200] in text
+    assert parsed.all("article")[0]["data-doc"] == document.doc_id
+
+
+def test_hostile_document_is_displayed_as_text():
+    body = f"{HOSTILE}\n\nSecond paragraph with a <b>tag</b>."
+    doc = Document(
+        "evil<x>.md",
+        '<img src=x onerror="alert(1)">',
+        body,
+        [Section('"><script>alert(1)</script>', 'x" onmouseover="alert(1)', 3, 0, len(body))],
+    )
+    parsed = assert_inert(render_article([doc]))
+    assert parsed.names() == {"article", "h1", "h2", "section", "p"}
+    assert parsed.all("section")[0]["id"] == 'x" onmouseover="alert(1)'
+    assert '<img src=x onerror="alert(1)">' in parsed.plain()
+    assert "<b>tag</b>" in parsed.plain()
+
+
+def test_hostile_passage_and_question_are_displayed_as_text():
+    text = f"Before. {HOSTILE} After."
+    passage = Passage(1, text, "d", "<s>", "a\"'<>", 0.5, 0, len(text), 8, 8 + len(HOSTILE))
+    result = AskResult(HOSTILE, False, HOSTILE, [passage])
+    parsed = assert_inert(render_result(result) + render_question(HOSTILE))
+    assert parsed.all("a")[0]["href"] == "#a\"'<>"
+    assert parsed.plain().count(HOSTILE) == 3  # the answer, the highlight, the question
+
+
+def test_section_ids_are_unique_across_documents(document):
+    other = Document("other.md", "Other", document.text, document.sections)
+    ids = section_ids([document, other])
+    assert len(set(ids.values())) == len(ids) == 2 * len({s.anchor for s in document.sections})
+    first = document.sections[1].anchor
+    assert ids[(document.doc_id, first)] == first
+    assert ids[("other.md", first)] == f"othermd-{first}"
+    html = render_article([document, other])
+    assert html.count(f'id="othermd-{first}"') == 1
+
+
+def test_questions_and_notices():
+    assert "(empty question)" in Tags(render_question("   ")).plain()
+    long = render_question("x" * 5000)
+    assert "(5,000 characters)" in long and len(long) < 600
+    assert Tags(render_notice("Please <b>type</b>")).plain() == "Please <b>type</b>"
