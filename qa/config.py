@@ -1,4 +1,7 @@
-"""Settings: where the corpus and index live, which model, how to chunk. Env vars override."""
+"""Settings: where the corpus and index live, which model, how to chunk. Env vars override.
+
+Shared by every stage; imports nothing from `qa`.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +9,21 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.ingest.chunking import ChunkParams
-
 ROOT = Path(__file__).resolve().parent.parent
 MAX_QUESTION_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class ChunkParams:
+    """A chunk grows sentence by sentence up to `max_chars`; the next one repeats the last
+    `overlap` sentences of the previous chunk."""
+
+    max_chars: int = 800
+    overlap: int = 2
+
+    def __post_init__(self) -> None:
+        if self.max_chars < 1 or self.overlap < 0:
+            raise ValueError("max_chars must be >= 1 and overlap >= 0")
 
 
 @dataclass(frozen=True)

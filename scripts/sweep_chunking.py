@@ -13,11 +13,10 @@ from pathlib import Path
 
 from qa.answer.engine import QAEngine
 from qa.answer.ranking import Weights
-from qa.config import Settings
+from qa.config import ChunkParams, Settings
 from qa.index.build import build_index
 from qa.index.embedding import SentenceTransformerEmbedder, resolve_model
 from qa.index.store import load_index
-from qa.ingest.chunking import ChunkParams
 from qa.tools.evaluate import answer_all, read_questions, score
 
 SIZES = (400, 500, 600, 700, 800, 1000, 1200)

@@ -1,1 +1,9 @@
-"""Answer: a question and its history -> ranked passages, the answer sentence, or abstention."""
+"""Answer: a question and its history -> ranked passages, the answer sentence, or abstention.
+
+Owns `QAEngine` (`engine`), the one check and normalisation of a question and its history
+(`question`), follow-ups (`followup`), dense retrieval (`dense_retriever`), hybrid ranking
+(`ranking`), the optional cross-encoder (`rerank`), the answer sentence (`answer_sentence`),
+abstention (`abstain`) and the answer contract shared by every surface (`result`).
+
+May import: `qa.config`, `qa.ingest`, `qa.index`. Never the web layer or the tools.
+"""

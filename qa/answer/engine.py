@@ -12,13 +12,14 @@ import numpy as np
 from qa.answer.abstain import AbstentionPolicy
 from qa.answer.answer_sentence import AnswerSentence, SentencePicker
 from qa.answer.followup import contextualise
-from qa.answer.question import normalise_question
+from qa.answer.question import normalise_history, normalise_question
 from qa.answer.ranking import HybridRanker, Ranked, SentenceTable, Weights
 from qa.answer.result import AskResult, Passage
 from qa.config import Settings
-from qa.index.build import fingerprint
-from qa.index.embedding import load_embedder, resolve_model
+from qa.index.embedding import resolve_model
+from qa.index.fingerprint import fingerprint
 from qa.index.lexical import tokens
+from qa.index.query_embedder import load_embedder
 from qa.index.store import IndexData, load_index, read_manifest
 from qa.ingest.corpus import CorpusError
 from qa.ingest.pii import find_pii, redact
@@ -77,7 +78,7 @@ class QAEngine:
         """
         clock = _Clock(timings)
         text = normalise_question(question)
-        context = contextualise(text, [normalise_question(h) for h in history if h and h.strip()])
+        context = contextualise(text, normalise_history(history))
         query = self._embed(text, context.previous, context.history_weight)
         clock.lap("embed")
         query_tokens = tokens(context.lexical_text)

@@ -1,29 +1,17 @@
-"""Incremental builds: vectors of documents whose bytes did not change come from the previous
-index; only the texts of new or changed documents are embedded (with a progress bar when
-there are many)."""
+"""The second step of a build: vectors for every chunk and sentence, copied when the plan has
+them from the previous index, embedded otherwise (with a progress bar when there are many)."""
 
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
-from qa.index.embedding import ModelRef
-from qa.index.store import IndexUnavailable, load_index, read_manifest
+from qa.index.build_plan import Key
+from qa.index.embedding import ModelRef, SentenceTransformerEmbedder
 
 BATCH_SIZE = 32  # fastest of 16/32/64/128 in scripts/build_params.py on this machine kind
 PROGRESS_MIN = 300  # texts to embed before a progress bar is shown
-Key = tuple[str, str]  # (document id, text)
-
-
-@dataclass
-class Reusable:
-    """Vectors of the previous index's unchanged documents, by (document id, text)."""
-
-    chunks: dict[Key, np.ndarray] = field(default_factory=dict)
-    sentences: dict[Key, np.ndarray] = field(default_factory=dict)
 
 
 class LazyEmbedder:
@@ -36,35 +24,8 @@ class LazyEmbedder:
 
     def encode(self, texts: list[str], batch_size: int = BATCH_SIZE) -> np.ndarray:
         if self._embedder is None:
-            from qa.index.embedding import SentenceTransformerEmbedder
-
             self._embedder = SentenceTransformerEmbedder(self.model)
         return self._embedder.encode(texts, batch_size=batch_size)
-
-
-def reusable_vectors(index_dir: Path, model_id: str, corpus: dict[str, str]) -> Reusable:
-    """What the index at `index_dir` offers for documents whose sha256 in `corpus` is the one it
-    was built from with the same model; empty if there is no readable index."""
-    try:
-        manifest = read_manifest(index_dir)
-        if manifest.get("model_id") != model_id:
-            return Reusable()
-        same = {d for d, sha in manifest.get("corpus", {}).items() if corpus.get(d) == sha}
-        if not same:
-            return Reusable()
-        index = load_index(index_dir)
-    except IndexUnavailable:
-        return Reusable()
-    chunk_vectors = index.chunk_index.reconstruct_n(0, index.chunk_index.ntotal)
-    reuse = Reusable()
-    for chunk, vector in zip(index.chunks, chunk_vectors, strict=True):
-        if chunk.doc_id in same:
-            reuse.chunks[(chunk.doc_id, chunk.text)] = vector
-    for (cid, start, end), vector in zip(index.sentences, index.sentence_vectors, strict=True):
-        c = index.chunks[cid]
-        if c.doc_id in same:
-            reuse.sentences[(c.doc_id, c.span_text(start, end))] = vector
-    return reuse
 
 
 def embed_missing(embedder, keys: list[Key], known: dict[Key, np.ndarray]) -> np.ndarray:

@@ -74,26 +74,3 @@ class SentenceTransformerEmbedder:
 
 class ModelNotFoundError(RuntimeError):
     """The configured embedding model cannot be loaded from local files."""
-
-
-def load_embedder(model: ModelRef, backend: str | None = None):
-    """The query-time embedder for `model`: "torch" (sentence-transformers) or "onnx".
-
-    "auto" takes the ONNX export when one is cached for this model, else torch.
-    """
-    backend = backend or os.environ.get("QA_BACKEND") or "auto"
-    if backend in ("auto", "onnx"):
-        try:
-            from qa.index.onnx_embedder import OnnxEmbedder, cached_export
-        except ImportError:
-            if backend == "onnx":
-                raise
-        else:
-            export = cached_export(model)
-            if export is not None:
-                return OnnxEmbedder(model, export)
-            if backend == "onnx":
-                raise ModelNotFoundError(
-                    f"no ONNX export for {model.model_id}: run `qa export-onnx` first"
-                )
-    return SentenceTransformerEmbedder(model)

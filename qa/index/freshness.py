@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from qa.config import Settings
-from qa.index.build import fingerprint
 from qa.index.embedding import resolve_model
+from qa.index.fingerprint import fingerprint
 from qa.index.store import IndexUnavailable, read_manifest
 from qa.ingest.corpus import CorpusError
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.index.embedding import ModelRef
+from qa.index.embedding import ModelRef, SentenceTransformerEmbedder
 
 FORMAT = 1
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
@@ -274,8 +274,6 @@ def _pooled(encoder):
 
 def _check_parity(model: ModelRef, export: OnnxExport) -> int:
     """Compare with sentence-transformers on probe texts; return the vector dimension."""
-    from qa.index.embedding import SentenceTransformerEmbedder
-
     reference = SentenceTransformerEmbedder(model).encode(_PROBES)
     onnx = OnnxEmbedder(model, export)
     single = np.concatenate([onnx.encode([p]) for p in _PROBES])

@@ -2,23 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from qa.config import ChunkParams
 from qa.ingest.documents import Chunk, Document
 from qa.ingest.sentences import split_sentences
-
-
-@dataclass(frozen=True)
-class ChunkParams:
-    """A chunk grows sentence by sentence up to `max_chars`; the next one repeats the last
-    `overlap` sentences of the previous chunk."""
-
-    max_chars: int = 800
-    overlap: int = 2
-
-    def __post_init__(self) -> None:
-        if self.max_chars < 1 or self.overlap < 0:
-            raise ValueError("max_chars must be >= 1 and overlap >= 0")
 
 
 def chunk_document(doc: Document, params: ChunkParams, first_id: int = 0) -> list[Chunk]:

@@ -1,7 +1,8 @@
 """`qa bench`: start-up, per-stage query latency, build speed, memory, HTTP latency and (with
 `--scale`) vector search at larger sizes, measured in one run. A table, or JSON with `--json`.
 
-Only the standard library is imported at module level: `qa --help` builds this parser.
+Only the standard library and `qa.tools.user_error` are imported at module level: `qa --help`
+builds this parser.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from qa.tools.user_error import UserError
 
 HEAVY = ("torch", "transformers", "sentence_transformers", "gradio")
 PARTS = ("startup", "query", "build", "http", "scale")
@@ -464,8 +467,6 @@ def _parts(args) -> set[str]:
         chosen = {p.strip() for p in args.parts.split(",") if p.strip()}
         unknown = chosen - set(PARTS)
         if unknown:
-            from qa.tools.cli import UserError
-
             raise UserError(f"unknown bench part(s): {', '.join(sorted(unknown))}", 2)
         return chosen
     return set(PARTS) if args.scale else set(PARTS) - {"scale"}
@@ -480,8 +481,6 @@ def _default_questions() -> Path:
 
 
 def _questions(path: Path) -> list[dict]:
-    from qa.tools.cli import UserError
-
     try:
         with open(path, encoding="utf-8") as f:
             items = [json.loads(line) for line in f if line.strip()]

@@ -9,14 +9,7 @@ import sys
 from pathlib import Path
 
 from qa import __version__
-
-
-class UserError(Exception):
-    """An error for the user: printed as one line, with an exit code."""
-
-    def __init__(self, message: str, code: int = 1) -> None:
-        super().__init__(message)
-        self.code = code
+from qa.tools.user_error import UserError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,8 +100,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _settings(args):
-    from qa.config import Settings
-    from qa.ingest.chunking import ChunkParams
+    from qa.config import ChunkParams, Settings
 
     base = Settings.from_env(model=args.model, corpus_dir=args.corpus, index_dir=args.index)
     max_chars = getattr(args, "max_chars", None)
@@ -201,13 +193,12 @@ def _load_engine(args):
 
 
 def _cmd_ask(args) -> int:
-    from qa.answer.question import QuestionError, normalise_question
+    from qa.answer.question import QuestionError, check_question
 
     if args.jsonl:
         return _ask_jsonl(args)
     try:
-        normalise_question(args.question if args.question is not None else "")
-        _check_history(args.history)
+        check_question(args.question if args.question is not None else "", args.history)
     except QuestionError as exc:
         raise UserError(str(exc), 2) from None
     if args.k < 1 or args.k > 50:
@@ -224,36 +215,20 @@ def _cmd_ask(args) -> int:
 
 
 def _ask_jsonl(args) -> int:
-    from qa.answer.question import QuestionError
+    from qa.answer.question import QuestionError, check_question
 
     items = _read_jsonl(args.jsonl)
     engine = _load_engine(args)
     for item in items:
+        question, history = item.get("question", ""), item.get("history") or []
         try:
-            history = _check_history(item.get("history") or [])
-            out = engine.ask(item.get("question", ""), history, k=args.k)
+            check_question(question, history)
+            out = engine.ask(question, history, k=args.k)
             line = {"id": item.get("id"), **out.to_json()}
         except QuestionError as exc:
             line = {"id": item.get("id"), "error": str(exc)}
         print(json.dumps(line, ensure_ascii=False), flush=True)
     return 0
-
-
-def _check_history(history: object) -> list[str]:
-    """The earlier questions if each is usable text; `QuestionError` naming the bad one."""
-    from qa.answer.question import QuestionError, normalise_question
-
-    if not isinstance(history, list):
-        raise QuestionError("The history must be a list of earlier questions.")
-    for item in history:
-        if not isinstance(item, str):
-            raise QuestionError("Each earlier question in the history must be text.")
-        if item.strip():
-            try:
-                normalise_question(item)
-            except QuestionError as exc:
-                raise QuestionError(f"A question in the history is unusable: {exc}") from None
-    return history
 
 
 def _read_jsonl(path: Path) -> list[dict]:

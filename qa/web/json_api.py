@@ -14,7 +14,6 @@ from qa.answer.question import QuestionError
 from qa.web.service import QAService, ServiceUnavailable
 
 MAX_K = 50
-MAX_HISTORY = 20
 
 
 class BadRequest(ValueError):
@@ -68,16 +67,12 @@ async def _answer(service: QAService, question, history, k) -> JSONResponse:
     return JSONResponse(result.to_json())
 
 
-def _history(value) -> list[str]:
+def _history(value):
+    """The history as sent (checked with the question by `QAService.ask`): absent is none, one
+    string is one earlier question."""
     if value is None:
         return []
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(h, str) for h in value):
-        raise BadRequest("history must be a list of earlier questions (strings).")
-    if len(value) > MAX_HISTORY:
-        raise BadRequest(f"history may hold at most {MAX_HISTORY} questions.")
-    return value
+    return [value] if isinstance(value, str) else value
 
 
 def _k(value) -> int:

@@ -13,7 +13,7 @@ from dataclasses import asdict
 
 import gradio as gr
 
-from qa.answer.question import QuestionError
+from qa.answer.question import MAX_HISTORY, QuestionError
 from qa.answer.result import AskResult
 from qa.web.assets import CSS, JS, theme
 from qa.web.feedback import FeedbackStore, Turn
@@ -113,8 +113,8 @@ class _Handlers:
         turns = dict(turns or {})
         history = [t["question"] for _, t in sorted(turns.items())]
         messages.append({"role": "user", "content": render_question(message or "")})
-        try:
-            result = self.service.ask(message, history, k=5)
+        try:  # a follow-up reads the latest question: a long chat sends its last MAX_HISTORY
+            result = self.service.ask(message, history[-MAX_HISTORY:], k=5)
         except (QuestionError, ServiceUnavailable) as exc:
             messages.append({"role": "assistant", "content": render_notice(str(exc))})
             return "", messages, turns, gr.skip(), version
@@ -149,7 +149,7 @@ class _Handlers:
         try:
             if isinstance(k, bool) or not isinstance(k, int | float) or not 1 <= k <= MAX_K:
                 raise QuestionError(f"k must be a whole number between 1 and {MAX_K}.")
-            return self.service.ask(question, list(history or []), k=int(k)).to_json()
+            return self.service.ask(question, history or [], k=int(k)).to_json()
         except (QuestionError, ServiceUnavailable) as exc:
             raise gr.Error(str(exc), print_exception=False) from None
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from qa.answer.question import normalise_question
+from qa.answer.question import check_question
 from qa.answer.result import AskResult
 from qa.config import Settings
 
@@ -148,8 +148,7 @@ class QAService:
     ) -> AskResult:
         """Answer with one engine from start to end; `QuestionError` for a bad question,
         `ServiceUnavailable` while loading, when busy or without a usable index."""
-        normalise_question(question)  # a bad question fails at once, even while loading
-        history = [h for h in history if isinstance(h, str) and h.strip()]
+        check_question(question, history)  # a bad question fails at once, even while loading
         engine = self.engine(wait)
         if not self._slots.acquire(timeout=self.limits.busy_wait):
             raise ServiceUnavailable(BUSY)

@@ -10,7 +10,7 @@ import pytest
 
 from qa.config import Settings
 from qa.index.build import build_index
-from qa.index.embed_missing import reusable_vectors
+from qa.index.build_plan import reusable_vectors
 from qa.index.store import load_index, read_manifest
 
 pytestmark = pytest.mark.slow

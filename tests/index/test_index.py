@@ -11,8 +11,9 @@ import pytest
 from helpers_server import ROOT
 
 from qa.config import Settings
-from qa.index.build import build_index, fingerprint
+from qa.index.build import build_index
 from qa.index.embedding import resolve_model
+from qa.index.fingerprint import fingerprint
 from qa.index.freshness import index_status
 from qa.index.store import IndexUnavailable, load_index
 from qa.ingest.corpus import CorpusError

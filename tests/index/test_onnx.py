@@ -16,8 +16,9 @@ from tokenizers import Tokenizer
 from qa.answer.engine import QAEngine
 from qa.config import Settings
 from qa.index.build import build_index
-from qa.index.embedding import ModelNotFoundError, load_embedder, resolve_model
+from qa.index.embedding import ModelNotFoundError, resolve_model
 from qa.index.onnx_embedder import OnnxEmbedder, cached_export, ensure_export
+from qa.index.query_embedder import load_embedder
 from qa.index.store import load_index
 
 pytestmark = pytest.mark.slow

@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qa.ingest.chunking import ChunkParams, chunk_document
+from qa.config import ChunkParams
+from qa.ingest.chunking import chunk_document
 from qa.ingest.clean import clean_document
 from qa.ingest.sentences import split_sentences
 

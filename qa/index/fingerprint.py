@@ -1,0 +1,44 @@
+"""The index fingerprint: a hash of everything a built index depends on. An index whose
+manifest holds another fingerprint than the current one is stale."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from qa import __version__
+from qa.config import Settings
+from qa.index.embedding import ModelRef
+from qa.ingest.corpus import file_hashes
+
+PACKAGE = Path(__file__).parent.parent  # qa/
+# Source files whose behaviour shapes the index: editing one makes the built index stale.
+PIPELINE_SOURCES = (
+    "ingest/clean.py",
+    "ingest/pii.py",
+    "ingest/sentences.py",
+    "ingest/chunking.py",
+    "index/lexical.py",
+    "index/fingerprint.py",
+    "index/build_plan.py",
+    "index/build.py",
+    "index/store.py",
+    "index/vector_index.py",
+)
+
+
+def fingerprint(settings: Settings, model: ModelRef) -> str:
+    """Hash of everything the index depends on: corpus bytes, parameters, model, code."""
+    code = hashlib.sha256()
+    for name in PIPELINE_SOURCES:
+        code.update((PACKAGE / name).read_bytes())
+    payload = {
+        "corpus": file_hashes(settings.corpus_dir),
+        "chunk": asdict(settings.chunk),
+        "model": model.model_id,
+        "version": __version__,
+        "code": code.hexdigest(),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
