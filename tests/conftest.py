@@ -14,12 +14,17 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT / "corpus" / "will-russia-support-iran.txt"
-# The shared dev set when it sits beside the checkout, else the repo's copy in eval/ (for CI).
-_SHARED_DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
-DEV_SET = Path(
-    os.environ.get("QA_DEV_SET")
-    or (_SHARED_DEV if _SHARED_DEV.is_file() else ROOT / "eval" / "dev.jsonl")
-)
+
+
+def eval_set(name: str) -> Path:
+    """The shared evaluation set when it sits beside the checkout, else the repo's copy in
+    eval/ (for CI)."""
+    shared = ROOT.parent / "shared" / "eval" / f"{name}.jsonl"
+    return shared if shared.is_file() else ROOT / "eval" / f"{name}.jsonl"
+
+
+DEV_SET = Path(os.environ.get("QA_DEV_SET") or eval_set("dev"))
+CHECK_SET = eval_set("check")
 SCORER = DEV_SET.parent / "score.py"
 
 
@@ -49,15 +54,25 @@ def engine():
     return QAEngine.load()
 
 
-@pytest.fixture(scope="session")
-def dev_questions():
+def _questions(path: Path) -> list[dict]:
     from qa.tools.evaluate import read_questions
 
-    if not DEV_SET.is_file():
+    if not path.is_file():
         if os.environ.get("CI"):
-            pytest.fail(f"dev set not found at {DEV_SET}: CI must run the quality gates")
-        pytest.skip(f"dev set not found at {DEV_SET}")
-    return read_questions(DEV_SET)
+            pytest.fail(f"evaluation set not found at {path}: CI must run the quality gates")
+        pytest.skip(f"evaluation set not found at {path}")
+    return read_questions(path)
+
+
+@pytest.fixture(scope="session")
+def dev_questions():
+    return _questions(DEV_SET)
+
+
+@pytest.fixture(scope="session")
+def check_questions():
+    """Questions worded the way readers ask, never used to choose anything (the estimate)."""
+    return _questions(CHECK_SET)
 
 
 @pytest.fixture(scope="session")

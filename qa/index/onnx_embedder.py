@@ -23,7 +23,14 @@ import numpy as np
 from qa.index.embedding import ModelRef, SentenceTransformerEmbedder
 
 FORMAT = 1
+# What the exported graph takes, in order; models without segment ids (MPNet, RoBERTa, …)
+# have no `token_type_ids` and their graph omits it.
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+_ENCODING_FIELDS = {
+    "input_ids": "ids",
+    "attention_mask": "attention_mask",
+    "token_type_ids": "type_ids",
+}
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 RECORD_FILE = "export.json"
@@ -155,13 +162,14 @@ class OnnxEmbedder:
         self._single.enable_truncation(export.max_tokens)
         self._batch = Tokenizer.from_file(str(export.tokenizer_file))
         self._batch.enable_truncation(export.max_tokens)
-        self._batch.enable_padding(pad_id=self._batch.token_to_id("[PAD]") or 0)
+        self._batch.enable_padding(**_padding_of(self._batch))
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or int(os.environ.get("QA_ONNX_THREADS", THREADS))
         options.inter_op_num_threads = 1
         self._session = ort.InferenceSession(
             str(export.model_file), options, providers=["CPUExecutionProvider"]
         )
+        self._inputs = [i.name for i in self._session.get_inputs()]
 
     def token_count(self, text: str) -> int:
         """How many tokens a single query of `text` runs through the model."""
@@ -181,10 +189,22 @@ class OnnxEmbedder:
         else:
             encodings = self._batch.encode_batch(texts)
         feed = {
-            name: np.array([getattr(e, attr) for e in encodings], dtype=np.int64)
-            for name, attr in zip(INPUTS, ("ids", "attention_mask", "type_ids"), strict=True)
+            name: np.array([getattr(e, _ENCODING_FIELDS[name]) for e in encodings], dtype=np.int64)
+            for name in self._inputs
         }
         return self._session.run(None, feed)[0]
+
+
+def _padding_of(tokenizer) -> dict:
+    """The model's own pad token and id (tokenizer.json's padding, else its [PAD]/<pad>)."""
+    own = tokenizer.padding or {}
+    if "pad_id" in own and "pad_token" in own:
+        return {"pad_id": own["pad_id"], "pad_token": own["pad_token"]}
+    for token in ("[PAD]", "<pad>"):
+        pad_id = tokenizer.token_to_id(token)
+        if pad_id is not None:
+            return {"pad_id": pad_id, "pad_token": token}
+    return {"pad_id": 0}
 
 
 def _source_files(model: ModelRef) -> list[Path] | None:
@@ -220,8 +240,12 @@ def _check_pipeline(folder: Path) -> None:
     except (OSError, ValueError) as exc:
         raise ExportError(f"{folder} is not a sentence-transformers model folder: {exc}") from None
     kinds = [m.get("type", "").rsplit(".", 1)[-1] for m in modules]
-    modes = [k for k, v in pooling.items() if k.startswith("pooling_mode_") and v]
-    if kinds != ["Transformer", "Pooling", "Normalize"] or modes != ["pooling_mode_mean_tokens"]:
+    # sentence-transformers < 5 writes one flag a mode, newer releases `"pooling_mode": "mean"`
+    modes = [
+        k[len("pooling_mode_") :] for k, v in pooling.items() if k.startswith("pooling_mode_") and v
+    ]
+    modes += [pooling["pooling_mode"]] if isinstance(pooling.get("pooling_mode"), str) else []
+    if kinds != ["Transformer", "Pooling", "Normalize"] or modes not in (["mean"], ["mean_tokens"]):
         raise ExportError(f"only mean pooling + normalisation is exported, not {kinds} {modes}")
 
 
@@ -233,18 +257,20 @@ def _export_graph(folder: Path, target: Path) -> None:
     from transformers import AutoModel
 
     encoder = AutoModel.from_pretrained(str(folder), attn_implementation="eager").eval()
-    wrapped = _pooled(encoder)
+    names = model_inputs(encoder)
+    wrapped = _pooled(encoder, segments="token_type_ids" in names)
     ids = torch.ones(2, 16, dtype=torch.long)
     mask = ids.clone()
     mask[1, 10:] = 0
-    axes = {name: {0: "batch", 1: "tokens"} for name in INPUTS}
+    sample = (ids, mask, torch.zeros_like(ids))[: len(names)]
+    axes = {name: {0: "batch", 1: "tokens"} for name in names}
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
         torch.onnx.export(
             wrapped,
-            (ids, mask, torch.zeros_like(ids)),
+            sample,
             str(target),
-            input_names=list(INPUTS),
+            input_names=list(names),
             output_names=["embedding"],
             dynamic_axes=axes | {"embedding": {0: "batch"}},
             opset_version=17,
@@ -252,8 +278,17 @@ def _export_graph(folder: Path, target: Path) -> None:
         )
 
 
-def _pooled(encoder):
-    """`encoder` followed by mean pooling under the attention mask and L2 normalisation."""
+def model_inputs(encoder) -> tuple[str, ...]:
+    """The inputs of `INPUTS` that the transformer's forward takes (no segment ids for MPNet)."""
+    import inspect
+
+    accepted = inspect.signature(encoder.forward).parameters
+    return tuple(name for name in INPUTS if name in accepted)
+
+
+def _pooled(encoder, segments: bool):
+    """`encoder` followed by mean pooling under the attention mask and L2 normalisation;
+    `segments`: whether the graph takes `token_type_ids` (models that have them)."""
     import torch
 
     class Pooled(torch.nn.Module):
@@ -261,9 +296,10 @@ def _pooled(encoder):
             super().__init__()
             self.encoder = encoder
 
-        def forward(self, input_ids, attention_mask, token_type_ids):
+        def forward(self, input_ids, attention_mask, token_type_ids=None):
+            extra = {"token_type_ids": token_type_ids} if segments else {}
             states = self.encoder(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+                input_ids=input_ids, attention_mask=attention_mask, **extra
             ).last_hidden_state
             mask = attention_mask.unsqueeze(-1).to(states.dtype)
             mean = (states * mask).sum(1) / mask.sum(1).clamp(min=1e-9)

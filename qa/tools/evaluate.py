@@ -60,7 +60,7 @@ def score(questions: list[dict], results: dict[str, dict]) -> dict:
     """Metrics over `results` ({id: ask result JSON}) for the `questions`."""
     answerable = [q for q in questions if q.get("answerable")]
     unanswerable = [q for q in questions if not q.get("answerable")]
-    ranks, answer_hits, follow = [], 0, []
+    ranks, answer_hits, follow, lengths = [], 0, [], []
     tp = fp = 0
     leaks = []
     for q in questions:
@@ -74,6 +74,8 @@ def score(questions: list[dict], results: dict[str, dict]) -> dict:
             ranks.append(rank)
             answer = r.get("answer")
             answer_hits += bool(answer and not abstained and gold_rank([answer], q["gold"], 1))
+            if answer and not abstained:
+                lengths.append(len(answer))
             fp += abstained
             if q.get("history"):
                 follow.append(rank)
@@ -92,6 +94,7 @@ def score(questions: list[dict], results: dict[str, dict]) -> dict:
         "recall@5": round(at(5, ranks), 3),
         "mrr@5": round(sum(1 / x for x in ranks if x) / n, 3),
         "answer_accuracy": round(answer_hits / n, 3),
+        "answer_chars_mean": round(sum(lengths) / len(lengths)) if lengths else None,
         "followup_recall@3": round(at(3, follow), 3) if follow else None,
         "abstain_precision": round(prec, 3),
         "abstain_recall": round(rec, 3),

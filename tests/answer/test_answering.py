@@ -92,20 +92,6 @@ def test_asking_for_personal_data_abstains(engine):
 
 
 @pytest.mark.parametrize(
-    "question", ["Will Russia give Iran fighter jets?", "How does Russia help Iran diplomatically?"]
-)
-def test_passages_do_not_repeat_each_other(engine, question):
-    out = engine.ask(question, k=5).to_json()
-    spans = [(p["doc"], p["start"], p["end"]) for p in out["passages"]]
-    assert len(spans) == 5
-    for i, (doc, a, b) in enumerate(spans):
-        for doc2, c, d in spans[:i]:
-            shared = max(min(b, d) - max(a, c), 0) if doc == doc2 else 0
-            holds_answer = out["passages"][i]["answer_start"] is not None
-            assert shared <= 0.5 * (b - a) or holds_answer
-
-
-@pytest.mark.parametrize(
     ("sentence", "expected"),
     [
         ("This tacit understanding highlights Russia's pragmatic approach.", True),

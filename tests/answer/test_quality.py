@@ -1,6 +1,7 @@
-"""Retrieval, answer, abstention and follow-up quality on the dev set, with the real model.
+"""Retrieval, answer, abstention and follow-up quality on the dev and check sets, real model.
 
-Targets are the issues' gates; `qa eval ../shared/eval/dev.jsonl` prints the same numbers.
+Targets are the issues' gates; `qa eval eval/dev.jsonl` and `qa eval eval/check.jsonl` print
+the same numbers.
 """
 
 from __future__ import annotations
@@ -14,12 +15,23 @@ import pytest
 from qa.tools.evaluate import answer_all, score
 
 TARGETS = {
-    "recall@1": 0.85,
+    "recall@1": 0.90,
     "recall@3": 0.97,
     "mrr@5": 0.90,
     "answer_accuracy": 0.80,
     "abstain_f1": 0.85,
     "followup_recall@3": 0.90,
+}
+# check.jsonl (38 answerable, 7 follow-ups, 12 unanswerable) is never used to choose anything:
+# its gates sit one or two questions below what the shipped pipeline reaches
+# (`python scripts/cross_validate.py --only shipped`, docs/retrieval.md).
+CHECK_TARGETS = {
+    "recall@1": 0.60,
+    "recall@3": 0.71,
+    "mrr@5": 0.65,
+    "answer_accuracy": 0.47,
+    "abstain_f1": 0.65,
+    "followup_recall@3": 0.71,
 }
 
 
@@ -33,9 +45,23 @@ def metrics(results, dev_questions) -> dict:
     return score(dev_questions, results)
 
 
+@pytest.fixture(scope="module")
+def check_metrics(engine, check_questions) -> dict:
+    return score(check_questions, answer_all(engine, check_questions))
+
+
 @pytest.mark.parametrize("name", sorted(TARGETS))
 def test_dev_set_target(metrics, name):
     assert metrics[name] >= TARGETS[name], metrics
+
+
+@pytest.mark.parametrize("name", sorted(CHECK_TARGETS))
+def test_check_set_target(check_metrics, name):
+    assert check_metrics[name] >= CHECK_TARGETS[name], check_metrics
+
+
+def test_no_personal_data_in_any_check_answer(check_metrics):
+    assert check_metrics["pii_leaks"] == 0, check_metrics["pii_leak_ids"]
 
 
 def test_no_personal_data_in_any_answer(metrics):

@@ -40,15 +40,22 @@ def chunks_of(index_dir) -> dict[int, tuple]:
 
 
 def versions_of(result: dict, versions: dict[str, dict]) -> set[str]:
-    """The index versions whose chunks match every passage of `result` exactly."""
+    """The index versions whose chunks match every passage of `result` exactly (a passage is
+    its chunk, or the part of it that no better passage shows)."""
     return {
         name
         for name, chunks in versions.items()
-        if all(
-            chunks.get(p["id"]) == (p["doc"], p["text"], p["start"], p["end"])
-            for p in result["passages"]
-        )
+        if all(_part_of(chunks.get(p["id"]), p) for p in result["passages"])
     }
+
+
+def _part_of(chunk: tuple | None, passage: dict) -> bool:
+    if chunk is None:
+        return False
+    doc, text, start, end = chunk
+    inside = start <= passage["start"] < passage["end"] <= end
+    cut = text[passage["start"] - start : passage["end"] - start]
+    return doc == passage["doc"] and inside and cut == passage["text"]
 
 
 def answer_is_marked(result: dict) -> bool:

@@ -1,0 +1,121 @@
+"""Answer-type grammar, named codes, follow-up floor, opinion and summary requests, evidence."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qa.answer.abstain import AbstentionPolicy, asks_for
+from qa.answer.evidence import select_evidence
+from qa.answer.ranking import Ranked
+from qa.answer.summary import is_summary_request
+from qa.ingest.documents import Chunk
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("On what date was the new pact signed?", "when"),
+        ("In which year did Russia first send troops to Syria?", "when"),
+        ("Since when have they cooperated?", "when"),
+        ("When the article mentions the fall of Assad, does it mean his regime ended?", None),
+        ("How large is trade between Turkiye and Iran?", "how many"),
+        ("What do you think of Russia's policy?", "opinion"),
+        ("Translate the conclusion into French.", "opinion"),
+        ("Does Russia think Iran is a reliable partner?", None),
+    ],
+)
+def test_what_a_question_asks_for_by_its_grammar(question, kind):
+    assert asks_for(question) == kind
+
+
+def _chunk(text: str, chunk_id: int = 0) -> Chunk:
+    return Chunk(chunk_id, "doc.txt", "Section", "section", 0, len(text), text, [(0, len(text))])
+
+
+def _ranked(relevance: float) -> list[Ranked]:
+    return [Ranked(0, relevance, relevance, relevance, 0.0)]
+
+
+def test_codes_the_document_never_mentions_are_named():
+    policy = AbstentionPolicy([_chunk("Iran bought the Su-35 in 2023 and drones.")])
+    assert policy.absent_codes("Did Iran buy the Su-35 or the MiG-29 in 2023?") == ["MiG-29"]
+    assert policy.absent_codes("Did Iran buy the su-35?") == []
+    decision = policy.decide("Did Iran buy the MiG-29?", _ranked(0.6), True)
+    assert decision.abstain and "MiG-29" in decision.reason
+    assert not policy.decide("Did Iran buy the Su-35?", _ranked(0.6), True).abstain
+
+
+def test_a_follow_up_borrows_the_conversation_topic():
+    policy = AbstentionPolicy([_chunk("Russia and Iran share intelligence.")])
+    p = policy.params
+    between = (p.followup_min_relevance + p.min_relevance) / 2
+    assert policy.decide("Do they share intel?", _ranked(between), True).abstain
+    assert not policy.decide(
+        "Do they share intel?", _ranked(between), True, topic_given=True
+    ).abstain
+    below = p.followup_min_relevance / 2
+    assert policy.decide("Do they share intel?", _ranked(below), True, topic_given=True).abstain
+
+
+def test_opinions_and_translations_get_an_honest_reason():
+    policy = AbstentionPolicy([_chunk("Russia and Iran share intelligence.")])
+    decision = policy.decide("What do you think about Russia?", _ranked(0.9), True)
+    assert decision.abstain and "opinions" in decision.reason
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Summarize the article", True),
+        ("summarise this piece in two sentences please", True),
+        ("What's the gist?", True),
+        ("What is this article about?", True),
+        ("What are the key takeaways?", True),
+        ("tl;dr", True),
+        ("What is the analysts' bottom line?", False),
+        ("What does the article say about China?", False),
+        ("Give me an overview of Russia's arms sales to Iran", False),
+        ("Why does Russia hesitate?", False),
+    ],
+)
+def test_summary_requests(question, expected):
+    assert is_summary_request(question) is expected
+
+
+def _section_chunks(n_sentences: int, size: int, overlap: int) -> list[Chunk]:
+    """Overlapping windows of `size` sentences over one section of 10-character sentences."""
+    spans = [(i * 10, i * 10 + 9) for i in range(n_sentences)]
+    chunks, first = [], 0
+    while True:
+        window = spans[first : first + size]
+        start, end = window[0][0], window[-1][1]
+        chunks.append(Chunk(len(chunks), "d", "S", "s", start, end, "x" * (end - start), window))
+        if first + size >= n_sentences:
+            return chunks
+        first += size - overlap
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_evidence_never_repeats_a_sentence(data):
+    chunks = _section_chunks(data.draw(st.integers(4, 30)), 4, data.draw(st.integers(0, 3)))
+    order = data.draw(st.permutations(range(len(chunks))))
+    ranked = [Ranked(i, 1.0 - n / 100, 0, 0, 0) for n, i in enumerate(order)]
+    keep = data.draw(st.none() | st.sampled_from(order))
+    k = data.draw(st.integers(1, 5))
+    shown = select_evidence(ranked, chunks, k, keep)
+    assert 1 <= len(shown) <= k
+    for i, a in enumerate(shown):
+        for b in shown[:i]:
+            assert a.end <= b.start or b.end <= a.start, "a sentence is shown twice"
+    positions = [order.index(e.ranked.chunk_id) for e in shown]
+    assert positions == sorted(positions), "rank order is kept"
+    if keep is not None:
+        whole = [e for e in shown if e.ranked.chunk_id == keep]
+        assert whole and (whole[0].start, whole[0].end) == (chunks[keep].start, chunks[keep].end)
+    for e in shown:
+        c = chunks[e.ranked.chunk_id]
+        assert c.start <= e.start < e.end <= c.end
+        assert (e.start, e.end) == (c.start, c.end) or e.ranked.chunk_id != keep
