@@ -49,6 +49,7 @@ class Setting:
     abstention: AbstentionParams = field(default_factory=AbstentionParams)
     answer_first: bool = True
     summaries: bool = True
+    switch_subjects: bool = True
 
 
 SHIPPED = Setting()
@@ -61,6 +62,7 @@ def variants() -> dict[str, list[Setting]]:
         "shipped": [s],
         "answer passage not moved first": [replace(s, answer_first=False)],
         "summary requests not read from opening and closing": [replace(s, summaries=False)],
+        "follow-ups on a new subject only blended": [replace(s, switch_subjects=False)],
         "follow-ups keep the full relevance floor": [
             replace(s, abstention=replace(a, followup_min_relevance=a.min_relevance))
         ],
@@ -88,6 +90,7 @@ def answer_all(engine: QAEngine, setting: Setting, questions: list[dict]) -> dic
     engine.abstention.params = setting.abstention
     engine.answer_first = setting.answer_first
     engine.summaries = setting.summaries
+    engine.switch_subjects = setting.switch_subjects
     return {q["id"]: engine.ask(q["question"], q.get("history") or []).to_json() for q in questions}
 
 

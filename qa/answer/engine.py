@@ -6,13 +6,14 @@ import os
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
+from functools import cached_property
 
 import numpy as np
 
 from qa.answer.abstain import AbstentionPolicy
 from qa.answer.answer_sentence import AnswerSentence, SentencePicker
 from qa.answer.evidence import Evidence, select_evidence
-from qa.answer.followup import contextualise
+from qa.answer.followup import contextualise, proper_names
 from qa.answer.question import normalise_history, normalise_question
 from qa.answer.ranking import HybridRanker, SentenceTable, Weights
 from qa.answer.result import AskResult, Passage
@@ -47,6 +48,7 @@ class QAEngine:
         # The passage holding the answer is shown first: the picker reads sentences, so its
         # choice is a finer ranking of the top passages (docs/retrieval.md: recall@1 up).
         self.answer_first = True
+        self.switch_subjects = True  # "And China?" asks the earlier question about China
         self.summaries = True  # summary requests read the opening and closing sections
 
     @classmethod
@@ -84,8 +86,10 @@ class QAEngine:
         """
         clock = _Clock(timings)
         text = normalise_question(question)
-        context = contextualise(text, normalise_history(history))
-        query = self._embed(text, context.previous, context.history_weight)
+        names = self.names if self.switch_subjects else frozenset()
+        context = contextualise(text, normalise_history(history), names)
+        asked = context.rewritten or text  # a follow-up on a new subject: the earlier question
+        query = self._embed(asked, context.previous, context.history_weight)
         clock.lap("embed")
         query_tokens = tokens(context.lexical_text)
         lexical = self.index.lexical.run(query_tokens)
@@ -98,7 +102,7 @@ class QAEngine:
         summary = self.summaries and is_summary_request(text)
         if summary:
             ranked = opening_and_closing(ranked, self.chunks) or ranked
-        answer = self.picker.run(ranked, sims, tokens(text))
+        answer = self.picker.run(ranked, sims, tokens(asked))
         topic_given = summary or context.previous is not None
         decision = self.abstention.decide(text, ranked, answer is not None, topic_given)
         clock.lap("answer")
@@ -109,6 +113,11 @@ class QAEngine:
         result = self._result(text, shown, answer, decision.abstain, decision.reason)
         clock.lap("total", since_start=True)
         return result
+
+    @cached_property
+    def names(self) -> frozenset[str]:
+        """The document's proper names (read on the first follow-up)."""
+        return proper_names(c.text for c in self.chunks)
 
     def _embed(self, text: str, previous: str | None, weight: float) -> np.ndarray:
         vector = self._vector(text)

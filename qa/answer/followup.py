@@ -4,12 +4,17 @@ A question that is short or leans on an earlier turn ("What about China?", "And 
 "Why does it matter?") borrows the previous question's meaning: its vector is blended into
 the query vector and its words are added to the lexical query. A full question that names
 its own subject is left alone, so a change of topic is not dragged back.
+
+A follow-up that names a new subject ("And China?" after "Is Russia ready to defend Iran?")
+asks the earlier question about that subject: the earlier question's first named subject is
+replaced by the new one ("Is China ready to defend Iran?"), and that question is asked
+instead. Names are the words the document itself writes with a capital inside a sentence.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 _LEADS = re.compile(
@@ -24,17 +29,21 @@ _REFERS_BACK = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+_NAME = re.compile(r"[A-Za-z][A-Za-z-]*")
+_INNER_CAPITAL = re.compile(r"(?<=[a-z,;:] )([A-Z][a-z]+)\b")
 SHORT_WORDS = 4
 HISTORY_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
 class Contextualised:
-    """How to query: the lexical query text, and the weight of the previous turn's vector."""
+    """How to query: the lexical query text, the weight of the previous turn's vector, and
+    the earlier question asked about a new subject (`rewritten`), which replaces both."""
 
     lexical_text: str
     history_weight: float
     previous: str | None
+    rewritten: str | None = None
 
 
 def is_elliptical(question: str) -> bool:
@@ -45,9 +54,31 @@ def is_elliptical(question: str) -> bool:
     )
 
 
-def contextualise(question: str, history: Sequence[str]) -> Contextualised:
-    """Blend in the most recent earlier question when `question` needs it."""
+def contextualise(
+    question: str, history: Sequence[str], names: Collection[str] = frozenset()
+) -> Contextualised:
+    """Blend in the most recent earlier question when `question` needs it; `names` (lower
+    case) are the document's proper names, for a follow-up that switches subject."""
     previous = next((h for h in reversed(history) if h and h.strip()), None)
     if previous is None or not is_elliptical(question):
         return Contextualised(question, 0.0, None)
+    rewritten = switch_subject(question, previous, names)
+    if rewritten:
+        return Contextualised(rewritten, 0.0, previous, rewritten)
     return Contextualised(f"{question} {previous}", HISTORY_WEIGHT, previous)
+
+
+def switch_subject(question: str, previous: str, names: Collection[str]) -> str | None:
+    """`previous` with its first name replaced by the one new name of `question`, or None
+    when `question` names no new subject (or several)."""
+    old = [w for w in _NAME.findall(previous) if w.lower() in names]
+    new = {w.lower(): w for w in _NAME.findall(question) if w.lower() in names}
+    fresh = [w for k, w in new.items() if k not in {o.lower() for o in old}]
+    if not old or len(fresh) != 1:
+        return None
+    return re.sub(rf"\b{re.escape(old[0])}\b", fresh[0], previous, count=1)
+
+
+def proper_names(texts: Iterable[str]) -> frozenset[str]:
+    """Lower-cased words that the texts write capitalised inside a sentence (not first)."""
+    return frozenset(m.group(1).lower() for t in texts for m in _INNER_CAPITAL.finditer(t))

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from qa.answer.abstain import AbstentionPolicy, asks_for
 from qa.answer.evidence import select_evidence
+from qa.answer.followup import contextualise, proper_names, switch_subject
 from qa.answer.ranking import Ranked
 from qa.answer.summary import is_summary_request
 from qa.ingest.documents import Chunk
@@ -119,3 +120,32 @@ def test_evidence_never_repeats_a_sentence(data):
         c = chunks[e.ranked.chunk_id]
         assert c.start <= e.start < e.end <= c.end
         assert (e.start, e.end) == (c.start, c.end) or e.ranked.chunk_id != keep
+
+
+NAMES = proper_names(["Ties between Russia and Iran, and China or Turkiye, and Israel."])
+
+
+@pytest.mark.parametrize(
+    ("question", "previous", "expected"),
+    [
+        ("And China?", "Is Russia ready to defend Iran?", "Is China ready to defend Iran?"),
+        ("what about china", "Is Russia's army ready?", "Is china's army ready?"),
+        ("And Turkiye?", "What is China's stance on Iran?", "What is Turkiye's stance on Iran?"),
+        ("Why not?", "Would Russia defend Iran against Israel?", None),
+        ("And Iran?", "Is Russia ready to defend Iran?", None),  # no new name
+        ("And China and Israel?", "Is Russia ready to defend Iran?", None),  # two: ambiguous
+        ("And China?", "Is the alliance strong?", None),  # nothing to replace
+    ],
+)
+def test_a_follow_up_on_a_new_subject_asks_the_earlier_question_about_it(
+    question, previous, expected
+):
+    assert switch_subject(question, previous, NAMES) == expected
+    context = contextualise(question, [previous], NAMES)
+    assert context.rewritten == expected
+    assert context.lexical_text == (expected or f"{question} {previous}")
+
+
+def test_names_are_words_written_capitalised_inside_a_sentence():
+    assert {"iran", "china", "turkiye", "israel"} <= NAMES
+    assert "ties" not in NAMES  # capitalised only as the first word

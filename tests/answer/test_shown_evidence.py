@@ -45,3 +45,9 @@ def test_a_summary_request_is_answered_from_the_opening_or_closing(engine):
 def test_a_code_the_article_never_mentions_is_said_so(engine):
     out = engine.ask("How many S-400 batteries has Russia delivered to Iran?").to_json()
     assert out["abstained"] and "S-400" in out["answer"]
+
+
+def test_a_follow_up_naming_a_new_subject_is_answered_about_it(engine):
+    out = engine.ask("and China?", ["Is Russia ready to defend Iran?"]).to_json()
+    assert not out["abstained"]
+    assert "China" in out["answer"] and "China" in out["passages"][0]["text"]
