@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-JS = """
+from qa.config import MAX_QUESTION_CHARS
+
+_JS = r"""
 () => {
+  const LIMIT = __LIMIT__;
   const box = () => document.querySelector("#qa-article .qa-article-scroll");
   const scroller = (el) => {
     for (let p = el.parentElement; p; p = p.parentElement) {
@@ -12,6 +15,73 @@ JS = """
     }
     return null;
   };
+  const inView = (el) => {
+    const r = el.getBoundingClientRect();
+    return r.bottom > 0 && r.top < window.innerHeight;
+  };
+
+  // Ask is greyed out while a question is on its way and while the box is empty; a counter
+  // appears as the question nears the length limit (the server keeps the text if it is over).
+  let busy = false;
+  const sync = () => {
+    const area = document.querySelector("#qa-question textarea");
+    const ask = document.querySelector("#qa-ask");
+    if (!area || !ask) return;
+    const text = area.value.trim().split(/\s+/).join(" ");
+    const off = busy || !text;
+    if (ask.disabled !== off) ask.disabled = off;
+    if (ask.getAttribute("aria-disabled") !== String(off)) {
+      ask.setAttribute("aria-disabled", String(off));
+    }
+    const counter = document.querySelector("#qa-counter");
+    if (!counter) return;
+    const near = text.length >= LIMIT * 0.8;
+    const words = near
+      ? `${text.length.toLocaleString("en")} / ${LIMIT.toLocaleString("en")} characters` +
+        (text.length > LIMIT ? ": too long, please shorten the question" : "")
+      : "";
+    // Only write what changed: the page's MutationObserver calls sync() too.
+    if (counter.hidden === near) counter.hidden = !near;
+    if (counter.classList.contains("qa-over") !== text.length > LIMIT) {
+      counter.classList.toggle("qa-over", text.length > LIMIT);
+    }
+    if (counter.textContent !== words) counter.textContent = words;
+    if (!area.hasAttribute("aria-describedby")) area.setAttribute("aria-describedby", "qa-counter");
+  };
+  window.qaSync = sync;
+  window.qaBusy = (on) => { busy = on; if (on) hideBack(); sync(); };
+  // Enter in an empty box, or while a question is on its way, sends nothing.
+  document.addEventListener("keydown", (e) => {
+    if (e.key !== "Enter" || e.shiftKey || e.isComposing) return;
+    const area = e.target.closest && e.target.closest("#qa-question textarea");
+    if (area && (busy || !area.value.trim())) {
+      e.preventDefault();
+      e.stopImmediatePropagation();
+    }
+  }, true);
+  document.addEventListener("input", (e) => {
+    if (e.target.closest && e.target.closest("#qa-question")) sync();
+  }, true);
+
+  // A section link opens the section in the article; "Back to the answer" returns to the
+  // passage it came from when that is out of sight (on a phone the article is far below).
+  let origin = null;
+  const back = document.createElement("button");
+  back.id = "qa-back";
+  back.type = "button";
+  back.textContent = "\u2191 Back to the answer";
+  back.hidden = true;
+  document.body.appendChild(back);
+  const hideBack = () => { back.hidden = true; };
+  back.addEventListener("click", () => {
+    const link = origin && origin.isConnected ? origin : null;
+    hideBack();
+    if (!link) return;
+    const reply = link.closest(".qa-reply") || link;
+    reply.scrollIntoView({ block: "start" });
+    link.scrollIntoView({ block: "nearest" });
+    link.focus({ preventScroll: true });
+  });
   const showSection = (id) => {
     const root = box();
     if (!root) return;
@@ -19,8 +89,10 @@ JS = """
     if (!target) return;
     root.querySelectorAll(".qa-target").forEach((s) => s.classList.remove("qa-target"));
     target.classList.add("qa-target");
+    target.setAttribute("tabindex", "-1");
     root.scrollTop = target.offsetTop - 8;
     root.scrollIntoView({ block: "nearest" });
+    target.focus({ preventScroll: true });
   };
   document.addEventListener("click", (event) => {
     const link = event.target.closest && event.target.closest("a.qa-section-link");
@@ -28,11 +100,24 @@ JS = """
     event.preventDefault();
     event.stopPropagation();
     showSection(decodeURIComponent((link.getAttribute("href") || "").slice(1)));
+    origin = link;
+    back.hidden = inView(link);
   }, true);
+  window.addEventListener("scroll", () => {
+    if (!back.hidden && origin && inView(origin)) hideBack();
+  }, { passive: true });
+
+  // After each answer, scroll the chat so the question and the start of its answer show;
+  // give the chat's own trash button a name distinct from the "Clear all" button.
   let answers = 0;
   new MutationObserver(() => {
     const chat = document.querySelector("#qa-chat");
     if (!chat) return;
+    const trash = chat.querySelector(".top-panel button[aria-label='Clear']");
+    if (trash) {
+      trash.setAttribute("aria-label", "Clear conversation");
+      trash.setAttribute("title", "Clear conversation");
+    }
     const bots = chat.querySelectorAll("[data-testid='bot']").length;
     if (bots > answers) {
       const users = chat.querySelectorAll("[data-testid='user']");
@@ -44,9 +129,12 @@ JS = """
       }
     }
     answers = bots;
+    sync();
   }).observe(document.body, { childList: true, subtree: true });
+  sync();
 }
 """
+JS = _JS.replace("__LIMIT__", str(MAX_QUESTION_CHARS))
 
 CSS = """
 #qa-chat .qa-reply p.qa-answer { margin: 0 0 .5em 0; font-size: 1.05em; line-height: 1.5; }
@@ -92,6 +180,39 @@ CSS = """
 #qa-article section.qa-section { padding: .2em .6em; border-radius: 6px; }
 #qa-article section.qa-section h2 { font-size: 1.1em; margin: .9em 0 .3em; }
 #qa-article section.qa-section h3 { font-size: 1em; margin: .8em 0 .3em; }
+#qa-chat { height: clamp(240px, calc(100vh - 370px), 600px) !important; }
+#qa-chat .qa-answer.qa-quote::before { content: "\\201C"; }
+#qa-chat .qa-answer.qa-quote::after { content: "\\201D"; }
+#qa-chat .qa-answer .qa-lead { color: var(--body-text-color-subdued); font-style: italic; }
+#qa-chat .bubble-wrap { padding-right: 40px; }
+#qa-chat .scroll-down-button-container { left: auto; right: 4px; transform: none; }
+#qa-question textarea:focus, #qa-question textarea:focus-visible {
+  outline: none; box-shadow: inset 0 0 0 3px var(--color-accent) !important;
+}
+#qa-ask:focus-visible, #qa-clear:focus-visible, #qa-examples button:focus-visible,
+#qa-chat a.qa-section-link:focus-visible, #qa-back:focus-visible {
+  outline: 3px solid var(--color-accent); outline-offset: 2px;
+}
+#qa-hint, #qa-status { min-height: 0; }
+#qa-hint:has(#qa-counter[hidden]), #qa-status:not(:has(.qa-status-message)) { display: none; }
+.qa-counter { font-size: .85em; color: var(--body-text-color-subdued); margin: .1em .2em; }
+.qa-counter.qa-over { color: var(--error-text-color, #b91c1c); font-weight: 700; }
+.qa-status-message {
+  margin: .2em .2em; padding: .4em .7em; border-radius: 6px;
+  border: 1px solid var(--error-border-color, #fca5a5);
+  background: var(--error-background-fill, #fef2f2); color: var(--error-text-color, #b91c1c);
+}
+#qa-back {
+  position: fixed; bottom: 16px; left: 50%; transform: translateX(-50%); z-index: 1000;
+  padding: .55em 1.1em; border-radius: 999px; border: 0; cursor: pointer;
+  background: var(--button-primary-background-fill, #f97316); color: #fff;
+  box-shadow: 0 2px 8px rgba(0, 0, 0, .25); font: inherit; font-weight: 700;
+}
+#qa-back[hidden] { display: none; }
+@media (max-width: 640px) {
+  #qa-chat { height: auto !important; min-height: 110px; max-height: 72vh; }
+  #qa-chat .bubble-wrap { padding-right: 28px; }
+}
 #qa-article section.qa-target {
   background: var(--background-fill-secondary); outline: 2px solid var(--color-accent);
 }

@@ -22,6 +22,7 @@ from qa.web.render_html import (
     render_notice,
     render_question,
     render_result,
+    render_status,
     section_ids,
 )
 from qa.web.service import QAService, ServiceUnavailable
@@ -35,6 +36,9 @@ EXAMPLES = [
     "What role do Turkiye and China play?",
     "What is the capital of Australia?",
 ]
+PLACEHOLDER = "Ask a question about the article, or pick one of the examples."
+# Filled in by the page script: a character counter shown as the question nears the limit.
+COUNTER = '<div id="qa-counter" class="qa-counter" aria-live="polite" hidden></div>'
 PASSAGES_SHOWN = 3
 MAX_K = 50
 INTRO = (
@@ -61,11 +65,12 @@ def build_page(service: QAService, store: FeedbackStore | None = None) -> gr.Blo
                     autoscroll=False,
                     latex_delimiters=[],
                     buttons=["copy"],
-                    placeholder="Ask a question about the article below, or pick an example.",
+                    placeholder=PLACEHOLDER,
                 )
-                with gr.Row():
+                with gr.Row(elem_id="qa-input-row"):
                     question = gr.Textbox(
                         elem_id="qa-question",
+                        label="Question",
                         show_label=False,
                         placeholder="Ask about the article… (Enter to send)",
                         lines=1,
@@ -75,24 +80,64 @@ def build_page(service: QAService, store: FeedbackStore | None = None) -> gr.Blo
                         container=False,
                     )
                     ask = gr.Button("Ask", variant="primary", elem_id="qa-ask", min_width=80)
-                    clear = gr.Button("Clear", elem_id="qa-clear", min_width=80)
-                gr.Examples(EXAMPLES, inputs=question, label="Examples", elem_id="qa-examples")
+                    clear = gr.Button("Clear all", elem_id="qa-clear", min_width=80)
+                gr.HTML(COUNTER, elem_id="qa-hint", padding=False)
+                status = gr.HTML("", elem_id="qa-status", padding=False)
+                examples = gr.Examples(
+                    EXAMPLES, inputs=question, label="Examples", elem_id="qa-examples"
+                )
             with gr.Column(scale=2, min_width=320):
                 gr.Markdown("### Article", elem_id="qa-article-title")
                 article = gr.HTML(render_notice("The article is loading…"), elem_id="qa-article")
 
-        chat_io = ([question, chatbot, turns, article_version], [question, chatbot, turns])
-        outputs = chat_io[1] + [article, article_version]
-        for trigger in (question.submit, ask.click):
-            trigger(handlers.respond, chat_io[0], outputs, api_visibility="private")
+        inputs = [question, chatbot, turns, article_version]
+        outputs = [question, chatbot, turns, status, article, article_version]
+        # One event for Enter and Ask: while it runs, further triggers are dropped (no double
+        # submit); the page script greys Ask out meanwhile and while the box is empty.
+        asked = gr.on(
+            [question.submit, ask.click],
+            handlers.respond,
+            inputs,
+            outputs,
+            api_visibility="private",
+            trigger_mode="once",
+            js=_busy_js(len(inputs)),
+        )
+        asked.then(None, None, None, js=IDLE_JS, api_visibility="private")
+        # Clicking an example fills the box and asks it.
+        examples.load_input_event.then(
+            handlers.respond, inputs, outputs, api_visibility="private", js=_busy_js(len(inputs))
+        ).then(None, None, None, js=IDLE_JS, api_visibility="private")
+        question.change(None, None, None, js=SYNC_JS, api_visibility="private")
         clear.click(
-            lambda: ("", [], {}), None, [question, chatbot, turns], api_visibility="private"
+            lambda: ("", [], {}, ""),
+            None,
+            [question, chatbot, turns, status],
+            api_visibility="private",
         )
         chatbot.clear(lambda: {}, None, turns, api_visibility="private")
-        chatbot.like(handlers.vote, turns, None, api_visibility="private", concurrency_limit=None)
+        # "multiple": a second vote while the first is still being stored must not be dropped
+        # (Gradio's default "once" ignores a trigger while the previous one is pending).
+        chatbot.like(
+            handlers.vote,
+            turns,
+            None,
+            api_visibility="private",
+            concurrency_limit=None,
+            trigger_mode="multiple",
+        )
         demo.load(handlers.article, None, [article, article_version], api_visibility="private")
         gr.api(handlers.api_ask, api_name="ask")
     return demo
+
+
+def _busy_js(n_inputs: int) -> str:
+    """Client-side hook run as a question is sent: mark the page busy, pass the inputs on."""
+    return f"(...a) => {{ window.qaBusy && window.qaBusy(true); return a.slice(0, {n_inputs}); }}"
+
+
+IDLE_JS = "() => { window.qaBusy && window.qaBusy(false); }"
+SYNC_JS = "() => { window.qaSync && window.qaSync(); }"
 
 
 def page_assets() -> dict:
@@ -108,16 +153,20 @@ class _Handlers:
         self.store = store
 
     def respond(self, message: str, messages: list, turns: dict, version):
-        """Answer `message`, append both bubbles, refresh the article if the index changed."""
+        """Answer `message`, append both bubbles, refresh the article if the index changed.
+
+        A blank box does nothing. A question that cannot be asked (too long, server busy or
+        loading) leaves the chat and the box as they are and says why under the box."""
+        if not (message or "").strip():
+            return (gr.skip(),) * 6
         messages = list(messages or [])
         turns = dict(turns or {})
         history = [t["question"] for _, t in sorted(turns.items())]
-        messages.append({"role": "user", "content": render_question(message or "")})
         try:  # a follow-up reads the latest question: a long chat sends its last MAX_HISTORY
             result = self.service.ask(message, history[-MAX_HISTORY:], k=5)
         except (QuestionError, ServiceUnavailable) as exc:
-            messages.append({"role": "assistant", "content": render_notice(str(exc))})
-            return "", messages, turns, gr.skip(), version
+            return gr.skip(), gr.skip(), gr.skip(), render_status(str(exc)), gr.skip(), gr.skip()
+        messages.append({"role": "user", "content": render_question(message)})
         turn = _turn(result, history)
         turns[len(messages)] = asdict(turn)
         ids = section_ids(self.service.documents()[1])
@@ -125,13 +174,14 @@ class _Handlers:
         messages.append({"role": "assistant", "content": reply})
         if result.abstained:
             self._store(lambda s: s.record_abstention(turn))
-        return "", messages, turns, *self._article_update(version)
+        return "", messages, turns, "", *self._article_update(version)
 
     def vote(self, turns: dict, data: gr.LikeData) -> None:
         """Store a thumbs up/down (or its withdrawal) on the answer it was given to."""
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
         record = (turns or {}).get(index)
         if record is None:
+            log.warning("vote on message %s, which is not an answer of this chat", index)
             return
         value = 1 if data.liked is True else -1 if data.liked is False else 0
         self._store(lambda s: s.record_vote(Turn(**record), value))

@@ -8,6 +8,7 @@ has no newlines, so the chat's Markdown renderer takes each message as one HTML 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 
 from qa.answer.result import AskResult, Passage
@@ -42,6 +43,26 @@ def section_anchor(anchor: str, title: str) -> str:
 
 
 SectionIds = dict[tuple[str, str], str]
+
+# Words that tie a sentence to the one before it. An answer that starts with one is a quotation
+# out of its context; the page shows it as a quotation with the connective de-emphasised.
+_CONNECTIVES = (
+    "accordingly|additionally|also|as a result|as such|at the same time|besides|by contrast|"
+    "consequently|conversely|crucially|even so|finally|for example|for instance|furthermore|"
+    "hence|however|importantly|in addition|in contrast|in fact|in other words|in particular|"
+    "in short|in turn|indeed|instead|likewise|meanwhile|moreover|nevertheless|nonetheless|"
+    "notably|on the contrary|on the other hand|otherwise|similarly|specifically|still|"
+    "subsequently|that said|therefore|thus|ultimately|yet"
+)
+_LEADING_CONNECTIVE = re.compile(
+    rf"(?:(?:{_CONNECTIVES}),|(?:and|but|so|yet|also|or)\b)(?=\s+\S)", re.IGNORECASE
+)
+
+
+def leading_connective(answer: str) -> int:
+    """Length of the connective an answer starts with ("For example,"), else 0."""
+    m = _LEADING_CONNECTIVE.match(answer)
+    return m.end() if m else 0
 
 
 def section_ids(documents: Sequence[Document]) -> SectionIds:
@@ -80,6 +101,25 @@ def render_notice(message: str) -> str:
     return f'<div class="qa-notice">{text_html(message)}</div>'
 
 
+def render_status(message: str) -> str:
+    """A message about the question box (too long, busy, loading), announced to screen readers."""
+    return f'<div class="qa-status-message" role="alert">{text_html(message)}</div>'
+
+
+def render_answer(result: AskResult) -> str:
+    """The answer paragraph. One that starts mid-thought ("For example, ...") is shown as a
+    quotation with its leading connective de-emphasised; the quoted text is unchanged."""
+    answer = result.answer or ""
+    lead = 0 if result.abstained else leading_connective(answer)
+    if not lead:
+        return f'<p class="qa-answer">{text_html(answer)}</p>'
+    return (
+        '<p class="qa-answer qa-quote" title="Quoted from the article: it follows on from '
+        f'the sentence before it"><span class="qa-lead">{text_html(answer[:lead])}</span>'
+        f"{text_html(answer[lead:])}</p>"
+    )
+
+
 def render_result(result: AskResult, passages: int = 3, ids: SectionIds | None = None) -> str:
     """The reply: the answer sentence, then the top passages (collapsed for abstentions)."""
     shown = result.passages[:passages]
@@ -93,10 +133,7 @@ def render_result(result: AskResult, passages: int = 3, ids: SectionIds | None =
         if shown
         else ""
     )
-    return (
-        f'<div class="{cls}"><p class="qa-answer">{text_html(result.answer or "")}</p>'
-        f"{sources}</div>"
-    )
+    return f'<div class="{cls}">{render_answer(result)}{sources}</div>'
 
 
 def render_passage(p: Passage, rank: int, ids: SectionIds | None = None) -> str:

@@ -9,10 +9,13 @@ import pytest
 from qa.answer.result import AskResult, Passage
 from qa.ingest.documents import Document, Section
 from qa.web.render_html import (
+    leading_connective,
+    render_answer,
     render_article,
     render_notice,
     render_question,
     render_result,
+    render_status,
     section_ids,
     text_html,
 )
@@ -160,3 +163,35 @@ def test_questions_and_notices():
     long = render_question("x" * 5000)
     assert "(5,000 characters)" in long and len(long) < 600
     assert Tags(render_notice("Please <b>type</b>")).plain() == "Please <b>type</b>"
+    status = render_status("Too <long>")
+    assert 'role="alert"' in status and Tags(status).plain() == "Too <long>"
+
+
+@pytest.mark.parametrize(
+    ("answer", "lead"),
+    [
+        ("For example, Russia declined to give Iran jets.", "For example,"),
+        ("Furthermore, despite a new pact, the Kremlin is unlikely to help.", "Furthermore,"),
+        ("On the other hand, China buys oil.", "On the other hand,"),
+        ("But Moscow hesitated.", "But"),
+        ("Russia declined to give Iran jets.", ""),
+        ("However", ""),  # nothing after it: not a lead-in
+        ("Forexample, no.", ""),
+        ("Butter prices rose.", ""),
+        ("Instead of jets, Russia sent advisers.", ""),  # "Instead of" starts a phrase, no comma
+    ],
+)
+def test_leading_connective(answer, lead):
+    assert answer[: leading_connective(answer)] == lead
+
+
+def test_answer_starting_mid_thought_is_a_quotation_with_the_quoted_text_unchanged():
+    answer = "For example, Russia declined to give Iran <the> jets."
+    html = render_answer(AskResult("q", False, answer, []))
+    assert 'class="qa-answer qa-quote"' in html
+    assert '<span class="qa-lead">For example,</span>' in html
+    assert Tags(html).plain() == answer
+    plain = render_answer(AskResult("q", False, "Russia declined.", []))
+    assert plain == '<p class="qa-answer">Russia declined.</p>'
+    abstained = render_answer(AskResult("q", True, "However, the article does not say.", []))
+    assert "qa-quote" not in abstained
