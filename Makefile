@@ -11,9 +11,9 @@ export GRADIO_ANALYTICS_ENABLED := False
 
 .PHONY: run test venv venv-test index check lint bench clean screenshot
 
-run: venv
+run: venv  # make run PORT=7871 HOST=0.0.0.0 to serve elsewhere than 127.0.0.1:7860
 	$(BIN)/qa build --if-stale
-	$(BIN)/python app.py
+	$(BIN)/python app.py $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
 test: venv-test
 	$(BIN)/ruff check .

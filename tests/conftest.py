@@ -79,3 +79,18 @@ def check_questions():
 def scorer() -> Path:
     """The shared scorer that sits beside the dev set."""
     return SCORER
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """End the run with a loud line when the browser tests were skipped (no chromium): a green
+    run without them has not checked the page."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    browser = [r for r in skipped if "chromium not found" in str(getattr(r, "longrepr", ""))]
+    if browser:
+        terminalreporter.write_sep(
+            "!",
+            f"{len(browser)} BROWSER TESTS SKIPPED: chromium not found "
+            "(apt-get install chromium, or set QA_CHROMIUM); the page was NOT tested",
+            red=True,
+            bold=True,
+        )

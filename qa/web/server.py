@@ -23,7 +23,7 @@ for _key, _value in (
 
 from qa.config import Settings  # noqa: E402
 from qa.web.feedback import FeedbackStore  # noqa: E402
-from qa.web.service import QAService, ServiceLimits  # noqa: E402
+from qa.web.service import QAService, ServiceLimits, default_loader  # noqa: E402
 
 log = logging.getLogger("qa.server")
 GRACEFUL_SHUTDOWN = 3  # seconds to let requests finish on Ctrl-C/SIGTERM; open streams are cut
@@ -38,6 +38,9 @@ class ServerOptions:
     concurrency: int = 2
     max_queue: int = 16
     load_wait: float = 30.0
+    model: str | None = None
+    backend: str | None = None
+    reranker: str | None = None
 
 
 def parse_options(argv: list[str] | None = None) -> ServerOptions:
@@ -49,10 +52,30 @@ def parse_options(argv: list[str] | None = None) -> ServerOptions:
     p.add_argument("--concurrency", type=int, default=int(env.get("QA_CONCURRENCY", "2")))
     p.add_argument("--max-queue", type=int, default=int(env.get("QA_MAX_QUEUE", "16")))
     p.add_argument("--load-wait", type=float, default=float(env.get("QA_LOAD_WAIT", "30")))
+    p.add_argument(
+        "--model",
+        metavar="NAME_OR_PATH",
+        default=env.get("QA_MODEL") or None,
+        help="sentence-transformers model (default: the one that built the index; $QA_MODEL)",
+    )
+    p.add_argument(
+        "--backend",
+        choices=("onnx", "torch"),
+        default=env.get("QA_BACKEND") or None,
+        help="query embedder ($QA_BACKEND; default onnx when its export is cached, else torch)",
+    )
+    p.add_argument(
+        "--reranker",
+        metavar="NAME_OR_PATH",
+        default=env.get("QA_RERANKER") or None,
+        help="optional CrossEncoder that reranks passages ($QA_RERANKER)",
+    )
     a = p.parse_args(argv)
     if not 0 <= a.port <= 65535 or a.concurrency < 1 or a.max_queue < 1:
         p.error("port must be 0..65535; concurrency and max-queue at least 1")
-    return ServerOptions(a.host, a.port, a.concurrency, a.max_queue, a.load_wait)
+    return ServerOptions(
+        a.host, a.port, a.concurrency, a.max_queue, a.load_wait, a.model, a.backend, a.reranker
+    )
 
 
 def create_app(service: QAService, store: FeedbackStore | None, options: ServerOptions):
@@ -98,9 +121,10 @@ def serve(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if not is_loopback(options.host):
         log.warning("serving on %s: reachable from other machines", options.host)
-    settings = Settings.from_env()
+    settings = Settings.from_env(model=options.model)
     limits = ServiceLimits(load_wait=options.load_wait, concurrency=options.concurrency + 2)
-    service = QAService(settings, limits=limits).start()
+    loader = default_loader(settings, options.backend, options.reranker)
+    service = QAService(settings, loader=loader, limits=limits).start()
     app = create_app(service, FeedbackStore(settings.data_dir), options)
     print(f"Article QA on http://{options.host}:{options.port}/", file=sys.stderr, flush=True)
     uvicorn.run(

@@ -45,13 +45,15 @@ class ServiceLimits:
     check_interval: float = 1.0
 
 
-def default_loader(settings: Settings, backend: str | None = None) -> Callable[[], Any]:
+def default_loader(
+    settings: Settings, backend: str | None = None, reranker: str | None = None
+) -> Callable[[], Any]:
     """A function that loads a fresh `QAEngine` for `settings` (imports the engine lazily)."""
 
     def load():
         from qa.answer.engine import QAEngine
 
-        return QAEngine.load(settings, check_fresh=True, backend=backend)
+        return QAEngine.load(settings, check_fresh=True, backend=backend, reranker=reranker)
 
     return load
 
