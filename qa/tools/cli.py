@@ -53,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--history", action="append", default=[], help="an earlier question")
     a.add_argument("--jsonl", type=Path, help='answer a file of {"id","question","history"}')
     _backend(a)
-    a.set_defaults(func=_cmd_ask)
+    a.set_defaults(func=_cmd_ask, usage=a.format_usage)
 
     e = sub.add_parser("eval", help="score a question file (format of shared/eval/dev.jsonl)")
     _common(e)
@@ -101,6 +101,10 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def _settings(args):
     from qa.config import ChunkParams, Settings
+
+    corpus = getattr(args, "corpus", None)
+    if corpus is not None and not corpus.is_dir():
+        raise UserError(f"--corpus {corpus}: no such directory", 2)
 
     base = Settings.from_env(model=args.model, corpus_dir=args.corpus, index_dir=args.index)
     max_chars = getattr(args, "max_chars", None)
@@ -197,6 +201,9 @@ def _cmd_ask(args) -> int:
 
     if args.jsonl:
         return _ask_jsonl(args)
+    if args.question is None:
+        sys.stderr.write(args.usage())
+        raise UserError('give a question, e.g. qa ask "Will Russia support Iran?"', 2)
     try:
         check_question(args.question if args.question is not None else "", args.history)
     except QuestionError as exc:
@@ -215,11 +222,18 @@ def _cmd_ask(args) -> int:
 
 
 def _ask_jsonl(args) -> int:
+    """Answer every usable line; report each malformed one (by line number) on stderr and
+    exit 1 at the end if there was any."""
     from qa.answer.question import QuestionError, check_question
 
-    items = _read_jsonl(args.jsonl)
+    lines = list(_jsonl_lines(args.jsonl))
     engine = _load_engine(args)
-    for item in items:
+    bad = 0
+    for number, item, problem in lines:
+        if problem:
+            bad += 1
+            print(f"qa: {args.jsonl} line {number}: {problem}", file=sys.stderr, flush=True)
+            continue
         question, history = item.get("question", ""), item.get("history") or []
         try:
             check_question(question, history)
@@ -228,19 +242,42 @@ def _ask_jsonl(args) -> int:
         except QuestionError as exc:
             line = {"id": item.get("id"), "error": str(exc)}
         print(json.dumps(line, ensure_ascii=False), flush=True)
+    if bad:
+        print(f"qa: {bad} of {len(lines)} lines of {args.jsonl} skipped", file=sys.stderr)
+        return 1
     return 0
 
 
-def _read_jsonl(path: Path) -> list[dict]:
+def _jsonl_lines(path: Path):
+    """(line number, object, None) per usable line, (line number, None, problem) per bad one;
+    blank lines are skipped."""
     try:
         with open(path, encoding="utf-8") as f:
-            items = [json.loads(line) for line in f if line.strip()]
-    except OSError as exc:
-        raise UserError(f"cannot read {path}: {exc.strerror or exc}", 2) from None
-    except json.JSONDecodeError as exc:
-        raise UserError(f"{path} is not JSON Lines: {exc}", 2) from None
-    if not all(isinstance(i, dict) for i in items):
-        raise UserError(f"{path}: every line must be a JSON object", 2)
+            raw = f.read().splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise UserError(f"cannot read {path}: {reason}", 2) from None
+    for number, text in enumerate(raw, 1):
+        if not text.strip():
+            continue
+        try:
+            item = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield number, None, f"not valid JSON ({exc.msg} at column {exc.colno})"
+            continue
+        if isinstance(item, dict):
+            yield number, item, None
+        else:
+            yield number, None, 'not a JSON object {"id", "question", "history"?}'
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    """Every line as an object, or a `UserError` naming the first bad line."""
+    items = []
+    for number, item, problem in _jsonl_lines(path):
+        if problem:
+            raise UserError(f"{path} line {number}: {problem}", 2)
+        items.append(item)
     return items
 
 

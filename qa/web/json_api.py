@@ -36,15 +36,28 @@ def build_api(service: QAService) -> FastAPI:
             return _error("The request body must be JSON.", 400)
         if not isinstance(body, dict):
             return _error('The request body must be a JSON object {"question": ...}.', 400)
+        if "question" not in body:
+            others = ", ".join(f'"{key}"' for key in list(body)[:3])
+            got = f" (the body has {others})" if others else ""
+            return _error(f'Missing "question": send {{"question": "..."}}{got}.', 422)
         return await _answer(service, body.get("question"), body.get("history"), body.get("k"))
 
     @app.get("/api/ask")
     async def ask_get(
+        request: Request,
         q: str | None = None,
         history: list[str] = Query(default_factory=list),  # noqa: B008
         k: str | None = None,
     ) -> JSONResponse:
+        if q is None:
+            others = ", ".join(f"?{key}=" for key in list(request.query_params)[:3])
+            got = f" (the request has {others})" if others else ""
+            return _error(f"Missing the question: send /api/ask?q=...{got}.", 422)
         return await _answer(service, q, history, k)
+
+    @app.api_route("/api/ask", methods=["PUT", "PATCH", "DELETE"], include_in_schema=False)
+    async def ask_other() -> JSONResponse:
+        return _error("Use GET /api/ask?q=... or POST /api/ask.", 405, {"Allow": "GET, POST"})
 
     @app.get("/api/health")
     def health() -> dict:

@@ -130,3 +130,42 @@ def test_help_lists_the_commands():
     assert proc.returncode == 0
     for command in ("build", "ask", "eval"):
         assert command in proc.stdout
+
+
+def test_jsonl_answers_every_good_line_and_reports_each_bad_one_by_number(tmp_path):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        json.dumps({"id": "a", "question": "Does Russia sell weapons to Iran?"})
+        + "\n{not json\n\n"
+        + json.dumps(["a", "list"])
+        + "\n"
+        + json.dumps({"id": "d", "question": "Will Russia give Iran fighter jets?"})
+        + "\n"
+    )
+    proc = qa("ask", "--jsonl", str(questions))
+    assert proc.returncode == 1, proc.stderr
+    assert [json.loads(line)["id"] for line in proc.stdout.splitlines()] == ["a", "d"]
+    assert f"{questions} line 2: not valid JSON" in proc.stderr
+    assert f"{questions} line 4: not a JSON object" in proc.stderr
+    assert "line 1" not in proc.stderr and "line 5" not in proc.stderr
+    assert "2 of 4 lines" in proc.stderr
+
+
+def test_eval_names_the_bad_line(tmp_path):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(json.dumps({"id": "a", "question": "Why?"}) + "\n\n[1]\n")
+    assert_one_line_error(qa("eval", str(questions)), 2, "line 3", "not a JSON object")
+
+
+def test_ask_without_a_question_prints_usage():
+    proc = qa("ask")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.startswith("usage: qa ask")
+    assert 'give a question, e.g. qa ask "' in proc.stderr
+
+
+@pytest.mark.parametrize("command", [["ask", "Will Russia help Iran?"], ["build"]])
+def test_a_corpus_that_does_not_exist_is_an_error(tmp_path, command):
+    missing = tmp_path / "nonexistent"
+    proc = qa(*command, "--corpus", str(missing), "--index", str(tmp_path / "index"))
+    assert_one_line_error(proc, 2, f"--corpus {missing}: no such directory")

@@ -11,7 +11,7 @@ import threading
 import psutil
 import pytest
 from fastapi.testclient import TestClient
-from helpers_server import ROOT, AppServer, post_json
+from helpers_server import ROOT, AppServer, http, post_json
 
 from qa.config import Settings
 from qa.web.json_api import build_api
@@ -108,7 +108,8 @@ def test_same_object_as_qa_ask_json(client):
         ("post", {"json": {"question": ""}}, 422, "it is empty"),
         ("post", {"json": {"question": " \t\n "}}, 422, "it is empty"),
         ("post", {"json": {"question": "x" * 2001}}, 422, "too long"),
-        ("post", {"json": {}}, 422, "it is empty"),
+        ("post", {"json": {}}, 422, 'Missing "question"'),
+        ("post", {"json": {"q": QUESTION}}, 422, 'Missing "question": send {"question": "..."}'),
         ("post", {"json": {"question": 42}}, 422, "must be text"),
         ("post", {"json": {"question": QUESTION, "k": 0}}, 422, "k must be"),
         ("post", {"json": {"question": QUESTION, "k": "many"}}, 422, "k must be"),
@@ -116,7 +117,9 @@ def test_same_object_as_qa_ask_json(client):
         ("post", {"json": [QUESTION]}, 400, "JSON object"),
         ("post", {"content": b"{not json", "headers": {"content-type": "application/json"}}, 400,
          "must be JSON"),
-        ("get", {"params": {}}, 422, "it is empty"),
+        ("get", {"params": {}}, 422, "send /api/ask?q="),
+        ("get", {"params": {"question": QUESTION}}, 422, "(the request has ?question=)"),
+        ("put", {"json": {"question": QUESTION}}, 405, "Use GET"),
         ("get", {"params": {"q": "   "}}, 422, "it is empty"),
         ("get", {"params": {"q": QUESTION, "k": "51"}}, 422, "k must be"),
     ],
@@ -199,3 +202,11 @@ def test_server_binds_loopback_7860_unless_told_otherwise(monkeypatch):
     assert (chosen.host, chosen.port) == ("::1", 9000)
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.10")
+
+
+def test_other_methods_on_the_route_get_405_through_the_real_server(app):
+    for method in ("PUT", "DELETE"):
+        status, body, headers = http(method, f"{app.url}/api/ask", b"{}")
+        assert status == 405, (method, status, body)
+        assert json.loads(body) == {"error": "Use GET /api/ask?q=... or POST /api/ask."}
+        assert headers.get("allow") == "GET, POST" or headers.get("Allow") == "GET, POST"
