@@ -74,6 +74,7 @@ def main(args) -> int:
             report["http"] = http_latency(questions, rounds, env)
         if "scale" in parts:
             report["scale"] = scale(settings, args.scale, args.plot)
+    report["machine"]["load_average_1m_end"] = round(os.getloadavg()[0], 2)
     report["targets"] = targets(report)
     print(json.dumps(report) if args.json else render(report))
     return 0
@@ -189,13 +190,23 @@ def scale(settings, sizes: str | None, plot_path: Path | None) -> list[dict]:
     return rows
 
 
+# A machine is "busy" when its 1-minute load average per CPU is above this: absolute times are
+# then inflated by the other work and are shown for reference, not judged.
+BUSY_LOAD_PER_CPU = 0.5
+
+
 def targets(report: dict) -> dict:
-    """Each target of the speed issue that this run measured: the value and whether it is met."""
+    """Each target of the speed issue that this run measured: the value, whether it is met,
+    whether it is load-sensitive, and whether it counts as a verdict on this machine.
+
+    Ratios (against the bare embedding or the torch backend, measured in the same run) survive
+    a busy machine and are always verdicts. Absolute times were set on an idle machine: they
+    are verdicts only when the machine was not busy during the run."""
     checks = {}
     q, s, h = report.get("query"), report.get("startup"), report.get("http", {})
     if q:
         total = q["onnx"]["stages"]["total"]["p50"]
-        checks["answer_p50_ms<=5"] = _check(total, 5, "<=")
+        checks["answer_p50_ms<=5"] = _check(total, 5, "<=", absolute=True)
         checks["speedup_vs_torch>=2.5"] = _check(q["speedup_p50"], 2.5, ">=")
         if "bare_embed" in q["onnx"]:  # issue 3: a whole query within 1.5x embedding alone
             ratio = total / q["onnx"]["bare_embed"]["p50"]
@@ -204,17 +215,34 @@ def targets(report: dict) -> dict:
         checks["cold_ask_s<=1.5"] = _cold_check(s["ask_onnx"], 1.5)
         checks["help_s<=0.3"] = _cold_check(s["help"], 0.3)
     if isinstance(h.get("json_route"), dict) and "p50_ms" in h["json_route"]:
-        checks["json_route_p50_ms<=10"] = _check(h["json_route"]["p50_ms"], 10, "<=")
+        route = h["json_route"]["p50_ms"]
+        checks["json_route_p50_ms<=10"] = _check(route, 10, "<=", absolute=True)
+        # The route's 10 ms target over the answer's 5 ms target, times the answer's 1.5x of
+        # the bare embedding: the route within 3x the embedding measured in the same run.
+        if q and "bare_embed" in q["onnx"]:
+            ratio = route / q["onnx"]["bare_embed"]["p50"]
+            checks["json_route_vs_bare_embed<=3"] = _check(round(ratio, 3), 3, "<=")
     for row in report.get("scale", []):
         if row.get("chunks") == 1_000_000 and "error" not in row:
-            checks["1M_search_p50_ms<=5"] = _check(row["search_p50_ms"], 5, "<=")
+            checks["1M_search_p50_ms<=5"] = _check(row["search_p50_ms"], 5, "<=", absolute=True)
             checks["1M_recall@10>=0.95"] = _check(row["recall_at_10"], 0.95, ">=")
+    busy = machine_busy(report.get("machine", {}))
+    for check in checks.values():
+        check["verdict"] = not (check["load_sensitive"] and busy)
     return checks
+
+
+def machine_busy(machine: dict) -> bool:
+    """True when the load during the run (the higher of start and end) was high for its CPUs."""
+    cpus = machine.get("cpus") or 1
+    loads = [machine.get("load_average_1m", 0.0), machine.get("load_average_1m_end", 0.0)]
+    return max(loads) / cpus > BUSY_LOAD_PER_CPU
 
 
 def render(report: dict) -> str:
     """The report as a plain-text table."""
-    lines = [f"command: {report['command']}", f"machine: {json.dumps(report['machine'])}"]
+    m = report["machine"]
+    lines = [f"command: {report['command']}", f"machine: {_render_machine(m)}"]
     if "startup" in report:
         lines.append("\nstart-up (new process, median of runs; peak RSS; heavy modules imported)")
         for name, r in report["startup"].items():
@@ -237,10 +265,42 @@ def render(report: dict) -> str:
             lines.append(f"  {name:<12} {_ms(r)}")
     if "scale" in report:
         lines += _render_scale(report["scale"])
-    lines.append("\ntargets")
-    for name, r in report["targets"].items():
-        lines.append(f"  {name:<24} {r['value']:>10}  {'met' if r['met'] else 'NOT met'}")
+    lines += _render_targets(report["targets"], machine_busy(m))
     return "\n".join(lines)
+
+
+def _render_machine(m: dict) -> str:
+    loads = "/".join(f"{m.get(k, 0):.2f}" for k in _LOAD_KEYS)
+    text = f"{m['cpus']} CPUs, python {m['python']}, load average {loads} (1/5/15 min) at start"
+    if "load_average_1m_end" in m:
+        text += f", {m['load_average_1m_end']:.2f} (1 min) at the end"
+    if machine_busy(m):
+        text += (
+            f"\n  BUSY: more than {BUSY_LOAD_PER_CPU} runnable tasks per CPU besides this run; "
+            "absolute times below are inflated by the other work; the ratios still hold"
+        )
+    return text
+
+
+def _render_targets(checks: dict, busy: bool) -> list[str]:
+    ratios = {n: r for n, r in checks.items() if not r["load_sensitive"]}
+    absolute = {n: r for n, r in checks.items() if r["load_sensitive"]}
+    lines = []
+    if ratios:
+        lines.append(
+            "\ntargets: ratios and recall, measured within this run (verdicts on any load)"
+        )
+        for name, r in ratios.items():
+            lines.append(f"  {name:<28} {r['value']:>10}  {'met' if r['met'] else 'NOT met'}")
+    if absolute:
+        head = "absolute times, load-sensitive; targets set on an idle machine"
+        lines.append(f"\ntargets: {head}" + (" (machine busy: not judged)" if busy else ""))
+        for name, r in absolute.items():
+            word = "met" if r["met"] else "NOT met"
+            if not r["verdict"]:
+                word = "within target" if r["met"] else "over target, machine busy: no verdict"
+            lines.append(f"  {name:<28} {r['value']:>10}  {word}")
+    return lines
 
 
 def _render_query(q: dict) -> list[str]:
@@ -452,14 +512,15 @@ def _pct(values: list[float], q: int) -> float:
 
 
 def _cold_check(run: dict, limit: float) -> dict:
-    if run["exit_code"] != 0:
-        return {"value": f"exit {run['exit_code']}", "met": False}
-    return _check(run["median_s"], limit, "<=")
+    if run["exit_code"] != 0:  # a failure is a verdict whatever the load
+        return {"value": f"exit {run['exit_code']}", "met": False, "load_sensitive": False}
+    return _check(run["median_s"], limit, "<=", absolute=True)
 
 
-def _check(value: float, limit: float, op: str) -> dict:
+def _check(value: float, limit: float, op: str, absolute: bool = False) -> dict:
+    """`value` against `limit`; `absolute` marks a time that depends on the machine's load."""
     met = value <= limit if op == "<=" else value >= limit
-    return {"value": value, "met": bool(met)}
+    return {"value": value, "met": bool(met), "load_sensitive": absolute}
 
 
 def _parts(args) -> set[str]:
@@ -492,10 +553,15 @@ def _questions(path: Path) -> list[dict]:
     return items
 
 
+_LOAD_KEYS = ("load_average_1m", "load_average_5m", "load_average_15m")
+
+
 def _machine() -> dict:
+    """CPUs, Python and the load averages at the start of the run."""
+    loads = os.getloadavg()
     return {
         "cpus": os.cpu_count(),
-        "load_average_1m": round(os.getloadavg()[0], 2),
+        **{key: round(value, 2) for key, value in zip(_LOAD_KEYS, loads, strict=True)},
         "python": sys.version.split()[0],
     }
 
