@@ -24,6 +24,33 @@ _LABEL = re.compile(r"^\s*[\w][\w ]{0,30}:\s*$")
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _SENTENCE_END = (".", "!", "?", '"', "\u201d", ")")
+# Page furniture inside the text: calls to action addressed to the reader. A sentence is one
+# when it is an imperative (optionally after "please", "don't forget to", "be sure to", "feel
+# free to") of a reader action AND it is about the page itself: comments, sharing, subscribing,
+# following, the site's other articles. Either alone is ordinary prose ("Leave the kettle to
+# cool.", "Russia's share of the market grew."). A "Read more"/"Related" line is furniture by
+# its opening words. Questions to the reader ("What do you think?") just before such a call
+# are its prompt and go with it.
+_CTA_LEAD = re.compile(
+    r"^(?:please\s+|(?:do(?:n't|n\u2019t| not) forget|be sure|make sure|feel free) to\s+)?"
+    r"(?:share|comment|leave|let|tell|subscribe|sign|follow|join|explore|read|check|discover|"
+    r"click|tap|visit|download|like|stay|bookmark|drop|register|browse|see|find|head|keep)\b",
+    re.IGNORECASE,
+)
+_CTA_OBJECT = re.compile(
+    r"\b(?:comments?(?: section| below)?|below|newsletters?|subscribe|subscription|inbox|"
+    r"follow us|social media|our (?:other |latest |related |more )*(?:articles?|posts?|stories|"
+    r"guides?|blogs?|site|website|channel|coverage|content)|this (?:article|post|story|page)|"
+    r"with (?:your )?friends|stay tuned|let us know|tell us|sign up|read more|more articles)\b",
+    re.IGNORECASE,
+)
+_FURNITURE_LINE = re.compile(
+    r"^(?:read more|read next|related(?: articles| posts| stories)?|see also|you may also like|"
+    r"recommended(?: for you| reading)?|more from)\b\s*[:\-\u2013\u2014]",
+    re.IGNORECASE,
+)
+_READER_QUESTION = re.compile(r"\b(?:you|your|yours|yourself)\b", re.IGNORECASE)
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[\"\u201c'(\w])")
 _SMALL_WORDS = {
     "a",
     "an",
@@ -189,10 +216,39 @@ def _strip_inline(text: str) -> str:
 
 
 def _clean_body(raw: str) -> str:
-    """Inline markup removed, rules dropped, lines joined into paragraphs, PII redacted."""
+    """Inline markup removed, rules dropped, lines joined into paragraphs, calls to action
+    dropped, PII redacted."""
     text = _RULE.sub(" ", _strip_inline(raw))
-    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
+    paragraphs = [_drop_calls_to_action(" ".join(p.split())) for p in re.split(r"\n\s*\n", text)]
     return redact("\n\n".join(p for p in paragraphs if p))
+
+
+def is_call_to_action(sentence: str) -> bool:
+    """True for a sentence addressed to the reader about the page: comment, share, subscribe,
+    follow, read our other articles (see `_CTA_LEAD`)."""
+    s = sentence.strip().lstrip("*_\"'\u201c(").strip()
+    if _FURNITURE_LINE.match(s):
+        return True
+    return bool(_CTA_LEAD.match(s) and _CTA_OBJECT.search(s))
+
+
+def _drop_calls_to_action(paragraph: str) -> str:
+    """`paragraph` without its calls to action and the reader questions that lead into them."""
+    sentences = _SENTENCE_SPLIT.split(paragraph)
+    drop = [is_call_to_action(s) for s in sentences]
+    if not any(drop):
+        return paragraph
+    for i in range(len(sentences) - 1, 0, -1):  # "What do you think? Share it below."
+        if drop[i] and not drop[i - 1]:
+            j = i - 1
+            while (
+                j >= 0
+                and sentences[j].rstrip().endswith("?")
+                and (_READER_QUESTION.search(sentences[j]))
+            ):
+                drop[j] = True
+                j -= 1
+    return " ".join(s for s, d in zip(sentences, drop, strict=True) if not d)
 
 
 def _assemble(doc_id: str, title: str, parts: list[tuple[str, str, int, str]]) -> Document:

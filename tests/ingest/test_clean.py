@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from qa.ingest.clean import clean_document, slugify
+from qa.ingest.clean import clean_document, is_call_to_action, slugify
 
 TOC_LINK = re.compile(r"\[([^\]]+)\]\(#([^)\s]+)\)")
 CARD_LINE = re.compile(r"^\s*•\s*(\w[\w ]*?)\s*:\s*(.+?)\s*$", re.MULTILINE)
@@ -71,8 +71,66 @@ def test_no_value_of_the_author_card_survives(document, article_text):
 def test_last_section_ends_with_the_articles_last_sentence(document):
     last = document.sections[-1]
     body = document.text[last.start : last.end].rstrip()
-    assert body.endswith((".", "?", "!"))
-    assert "comments below" in body or body.endswith(".")
+    assert body.endswith("limits of Russia's support for Iran will ever be truly tested.")
+
+
+def test_the_articles_comment_prompt_and_call_to_action_are_dropped(document, article_text):
+    assert "Share your perspectives in the comments below" in article_text
+    for furniture in (
+        "comments below",
+        "explore our other articles",
+        "What are your thoughts on the future",
+        "Do you believe Russia's pragmatic approach",
+    ):
+        assert furniture not in document.text, furniture
+    # the article's own sentences around it stay
+    assert "The alliance between Russia and Iran is a testament" in document.text
+
+
+CALLS_TO_ACTION = [
+    "Subscribe to our newsletter for weekly updates.",
+    "Let us know what you think in the comments!",
+    "Don't forget to share this post with your friends.",
+    "Please leave a comment below.",
+    "Follow us on social media for more stories like this.",
+    "Check out our latest guides on brewing.",
+    "Read more: Ten facts about tea",
+    "Related: The history of the teapot",
+    "Be sure to sign up for our mailing list and stay tuned.",
+]
+ORDINARY = [
+    "Russia's share of the arms market grew after 2015.",
+    "Leave the kettle to cool before pouring.",
+    "Critics shared their comments with the press below the fold of the treaty.",
+    "Explore the region's history and the picture changes.",
+    "Join the two pipes with a copper fitting.",
+    "Readers of the treaty will find no defence clause.",
+    "Let the tea steep for four minutes.",
+    "What do you think drives Moscow's caution?",
+]
+
+
+@pytest.mark.parametrize("sentence", CALLS_TO_ACTION)
+def test_calls_to_action_are_recognised(sentence):
+    assert is_call_to_action(sentence)
+
+
+@pytest.mark.parametrize("sentence", ORDINARY)
+def test_ordinary_sentences_are_not_calls_to_action(sentence):
+    assert not is_call_to_action(sentence)
+
+
+def test_cleaning_drops_calls_to_action_and_their_prompt_but_keeps_prose():
+    raw = (
+        "# Tea in Britain\n\nTea arrived in the 1660s. Let the tea steep for four minutes.\n\n"
+        "## Today\n\nBritons drink 100 million cups a day. What do you think? Which blend do you "
+        "prefer? Let us know in the comments! Subscribe to our newsletter for more.\n\n"
+        "Read more: The history of the teapot\n\nPrices fell after 1784.\n"
+    )
+    doc = clean_document(raw, "tea.md")
+    today = doc.text[doc.sections[1].start : doc.sections[1].end]
+    assert today == "Britons drink 100 million cups a day.\n\nPrices fell after 1784."
+    assert "Let the tea steep for four minutes." in doc.text
 
 
 @pytest.mark.parametrize("suffix", [".md", ".txt"])
