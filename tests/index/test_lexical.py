@@ -32,3 +32,15 @@ def test_exact_term_ranks_its_chunk_first(engine):
     scores = engine.index.lexical.run(tokens("OPEC+ oil cooperation"))
     best = engine.index.chunks[int(scores.argmax())]
     assert "OPEC" in best.text
+
+
+def test_the_document_naming_itself_is_not_a_search_term():
+    # "the article" in a question or the text refers to the document, not to its content...
+    assert tokens("What is the background of the specialist cited in the article?") == tokens(
+        "What is the background of the specialist cited?"
+    )
+    assert tokens("This article will dissect the partnership.") == tokens(
+        "will dissect the partnership."
+    )
+    # ...while an article of a treaty is content
+    assert "articl" in tokens("What does Article 5 of the treaty say?")
