@@ -29,11 +29,13 @@ from qa.web.service import QAService, ServiceUnavailable
 
 log = logging.getLogger("qa.page")
 
+# Questions the product answers well today, showing its range: yes/no, why, and one the
+# article does not answer (tests/test_examples.py checks each answer against the article).
 EXAMPLES = [
     "Will Russia give Iran fighter jets?",
     "Is there a defence pact between Russia and Iran?",
-    "How does Israel limit what Russia does for Iran?",
-    "What role do Turkiye and China play?",
+    "Why won't Russia defend Iran militarily?",
+    "Why does Russia need Israel?",
     "What is the capital of Australia?",
 ]
 PLACEHOLDER = "Ask a question about the article, or pick one of the examples."
