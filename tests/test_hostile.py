@@ -372,13 +372,24 @@ def _gradio_client(url: str, client_cls):
 @BIG
 @given(question=questions, history=st.lists(questions, max_size=2))
 def test_page_chat_handler_always_answers_with_a_message(cli_engine, question, history):
-    """The chat handler turns any input into an answer bubble or a friendly notice."""
+    """The chat handler turns any input into an answer bubble, a friendly notice under the box
+    (the question kept for editing), or nothing at all for a blank box."""
+    import gradio as gr
+
     from qa.web.page import _Handlers
     from qa.web.service import QAService
 
     handlers = _Handlers(QAService(loader=lambda: cli_engine).start(), None)
     turns = {i: {"question": h} for i, h in enumerate(history)}
-    box, messages, *_ = bounded(handlers.respond, question, [], turns, None)
+    box, messages, _, status, *_ = bounded(handlers.respond, question, [], turns, None)
+    skip = type(gr.skip())
+    if isinstance(box, skip) and isinstance(messages, skip):  # not answered: chat unchanged
+        if not question.strip():
+            assert isinstance(status, skip)  # a blank box does nothing
+            return
+        assert 'role="alert"' in status and "Traceback" not in status
+        return
     assert box == "" and len(messages) == 2 and messages[-1]["role"] == "assistant"
     reply = messages[-1]["content"]
     assert isinstance(reply, str) and reply.strip() and "Traceback" not in reply
+    assert status == ""

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -42,15 +43,22 @@ def test_app_help_and_a_bad_backend():
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make not installed")
 def test_make_run_passes_port_and_host_to_the_app():
-    dry = subprocess.run(
-        ["make", "-n", "-W", "requirements.lock", "run", "PORT=7871", "HOST=0.0.0.0"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    assert "app.py --host 0.0.0.0 --port 7871" in dry.stdout
-    plain = subprocess.run(["make", "-n", "run"], capture_output=True, text=True, cwd=ROOT)
-    assert plain.stdout.rstrip().endswith("app.py")  # 127.0.0.1:7860 by default
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS"))}
+
+    def dry_run(*args: str) -> list[str]:
+        out = subprocess.run(
+            ["make", "-n", "--no-print-directory", "-W", "requirements.lock", "run", *args],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=env,
+        )
+        return [line.strip() for line in out.stdout.splitlines() if "app.py" in line]
+
+    assert dry_run("PORT=7871", "HOST=0.0.0.0") == [
+        ".venv/bin/python app.py --host 0.0.0.0 --port 7871"
+    ]
+    assert dry_run() == [".venv/bin/python app.py"]  # 127.0.0.1:7860 by default
 
 
 def test_a_run_without_chromium_ends_with_a_loud_line(tmp_path):
