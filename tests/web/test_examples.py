@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.page import EXAMPLES
+from qa.web.page import EXAMPLES
 
 # What the article says on each example, as words its answer must contain (None: abstains).
 ARTICLE_SAYS = {
