@@ -46,7 +46,10 @@ MAX_K = 50
 INTRO = (
     "## Article QA\n"
     "Answers are sentences quoted from the article, with the passages they come from. "
-    "Follow the section link to read it in context."
+    "Follow the section link to read it in context.\n\n"
+    'Ask what it says, why, how or who, whether a claim holds, or follow up ("And China?"); '
+    '"Summarize the article" quotes its opening and conclusion. It gives no opinions or '
+    "translations of its own, and says so when the article does not answer."
 )
 
 

@@ -195,3 +195,10 @@ def test_answer_starting_mid_thought_is_a_quotation_with_the_quoted_text_unchang
     assert plain == '<p class="qa-answer">Russia declined.</p>'
     abstained = render_answer(AskResult("q", True, "However, the article does not say.", []))
     assert "qa-quote" not in abstained
+
+
+def test_the_page_says_what_kinds_of_questions_work():
+    from qa.web.page import INTRO
+
+    for phrase in ("why, how or who", "Summarize the article", "no opinions or translations"):
+        assert phrase in INTRO
