@@ -67,10 +67,16 @@ def variants() -> dict[str, list[Setting]]:
             replace(s, abstention=replace(a, followup_min_relevance=a.min_relevance))
         ],
         "no abstention on absent codes": [replace(s, abstention=replace(a, absent_codes=False))],
+        "no abstention on unnamed designations": [
+            replace(s, abstention=replace(a, designations=False))
+        ],
         "no section context": [replace(s, weights=replace(s.weights, section=0.0))],
         "grid: relevance floor": [
             replace(s, abstention=replace(a, min_relevance=m))
             for m in (0.22, 0.25, 0.28, 0.30, 0.33)
+        ],
+        "grid: passages holding the asked-for type": [
+            replace(s, abstention=replace(a, passages=n)) for n in (1, 2, 3)
         ],
         "grid: answer picker": [
             replace(s, picker=PickerParams(t, p, o))

@@ -8,11 +8,12 @@ Three signals, each generic (none names a question of any evaluation set):
    (`followup_min_relevance`): "And the other way round?" is on topic because the last
    question was.
 2. Answer type: a question asking *when* needs a time expression in the top passages, one
-   asking *how many / how much / how large* a quantity. On-topic questions the document does
-   not answer score as high as answerable ones, but the passages they retrieve lack what is
-   asked for. Which questions ask for a time is read from English question grammar: *when*
-   followed by an auxiliary ("When did …"), or *what/which year, date, month, day* anywhere;
-   "When the article mentions X, does it mean …" asks yes or no.
+   asking *how many / how much / how large* a quantity, one asking *which models* or *which
+   resolution* a code or number-bearing name (S-400, Resolution 2231). On-topic questions
+   the document does not answer score as high as answerable ones, but the passages they
+   retrieve lack what is asked for. Which questions ask for a time is read from English
+   question grammar: *when* followed by an auxiliary ("When did …"), or *what/which year,
+   date, month, day* anywhere; "When the article mentions X, does it mean …" asks yes or no.
 3. Named codes: a question naming a model, code or number-bearing name ("S-400", "Su-35",
    "2018") that the document never mentions asks about something it does not cover.
 4. Personal data: a question asking for someone's contact details, address or age is never
@@ -42,12 +43,14 @@ class AbstentionParams:
     """`min_relevance` was chosen by cross-validation on dev + tune (0.22-0.33 tried),
     `followup_min_relevance` is the floor for a follow-up; `passages` is
     how many top passages must hold the asked-for type; `absent_codes` abstains on a named
-    code the document never mentions (see docs/retrieval.md for the cross-validated figures)."""
+    code the document never mentions; `designations` reads "which models/resolution" questions
+    as asking for a code (see docs/retrieval.md for the cross-validated figures)."""
 
     min_relevance: float = 0.25
     followup_min_relevance: float = 0.15
-    passages: int = 3
+    passages: int = 1
     absent_codes: bool = True
+    designations: bool = True
 
 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
@@ -72,7 +75,17 @@ _ASKS_TIME = re.compile(
 )
 _ASKS_QUANTITY = re.compile(
     r"\bhow (?:many|much|large|big)\b"
-    r"|\bwhat (?:number|percentage|share|amount|volume|value|sum|figure) of\b",
+    r"|\bwhat (?:number|percentage|share|amount|volume|value|sum|figure) of\b"
+    # "What is the yearly trade volume …", "… in US dollars": words that only measure
+    r"|\bwhat (?:is|was|are|were) the (?:[a-z-]+ ){0,3}(?:volume|amount|budget|total)s?\b"
+    r"|\bin (?:us |u\.s\. )?(?:dollars|euros|rubles|roubles|yuan|pounds)\b",
+    re.IGNORECASE,
+)
+# Which or what (up to three words) followed by a thing known by its designation: product
+# models ("which drone models", not "what model of cooperation"), numbered resolutions.
+_ASKS_DESIGNATION = re.compile(
+    r"\b(?:which|what)\s+(?:[\w-]+\s+){0,3}?"
+    r"(models\b|model\b(?!\s+of\b)|resolutions?\b|designations?\b)",
     re.IGNORECASE,
 )
 _OPINION = re.compile(
@@ -99,8 +112,8 @@ _PERSON = re.compile(
 
 def asks_for(question: str) -> str | None:
     """What a question's answer must contain: "personal details", "opinion" (the tool's own
-    view or a translation, which an extractive tool cannot give), "when", "how many"/"how
-    much", or None when any sentence may answer it."""
+    view or a translation, which an extractive tool cannot give), "when", "which models" (or
+    another designation), "how many"/"how much", or None when any sentence may answer it."""
     if _PERSONAL.search(question) or (
         _PERSON.search(question) and re.search(r"\b(?:address|contact|age)\b", question, re.I)
     ):
@@ -109,9 +122,13 @@ def asks_for(question: str) -> str | None:
         return "opinion"
     if _ASKS_TIME.search(question):
         return "when"
+    designation = _ASKS_DESIGNATION.search(question)
+    if designation:
+        return f"which {designation.group(1).lower()}"
     match = _ASKS_QUANTITY.search(question)
     if match:
-        return "how much" if "much" in match.group().lower() else "how many"
+        counted = re.search(r"many|number|large|big|percentage|share", match.group(), re.I)
+        return "how many" if counted else "how much"
     return None
 
 
@@ -121,6 +138,8 @@ def holds(kind: str, text: str) -> bool:
         return bool(_TIME.search(text))
     if kind in ("how many", "how much"):
         return bool(_QUANTITY.search(text))
+    if kind.startswith("which "):
+        return bool(_CODE.search(text))
     return True
 
 
@@ -132,11 +151,17 @@ class AbstentionPolicy:
         self.params = params or AbstentionParams()
 
     def decide(
-        self, question: str, ranked: list[Ranked], has_answer: bool, topic_given: bool = False
+        self,
+        question: str,
+        ranked: list[Ranked],
+        has_answer: bool,
+        topic_given: bool = False,
+        answer_chunk: int | None = None,
     ) -> Decision:
         """Abstain when nothing is relevant, personal data is asked for, the question names a
         code the document never mentions, or the top passages lack the kind of answer the
-        question needs. `topic_given`: the question takes its topic from the conversation (a
+        question needs (in the top `passages` or the passage the answer is quoted from,
+        `answer_chunk`). `topic_given`: the question takes its topic from the conversation (a
         follow-up) or asks about the document itself (a summary request)."""
         p = self.params
         kind = asks_for(question)
@@ -156,9 +181,9 @@ class AbstentionPolicy:
         missing = self.absent_codes(question) if p.absent_codes else []
         if missing:
             return Decision(True, f" anything about {missing[0]}")
-        if kind:
-            top = ranked[: self.params.passages]
-            if not any(holds(kind, self.chunks[r.chunk_id].text) for r in top):
+        if kind and (p.designations or not kind.startswith("which ")):
+            read = {r.chunk_id for r in ranked[: p.passages]} | {answer_chunk} - {None}
+            if not any(holds(kind, self.chunks[c].text) for c in read):
                 return Decision(True, f" {kind}")
         return Decision(False)
 

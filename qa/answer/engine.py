@@ -104,7 +104,9 @@ class QAEngine:
             ranked = opening_and_closing(ranked, self.chunks) or ranked
         answer = self.picker.run(ranked, sims, tokens(asked))
         topic_given = summary or context.previous is not None
-        decision = self.abstention.decide(text, ranked, answer is not None, topic_given)
+        decision = self.abstention.decide(
+            text, ranked, answer is not None, topic_given, answer and answer.chunk_id
+        )
         clock.lap("answer")
         keep = answer.chunk_id if answer else None
         if self.answer_first and keep is not None:

@@ -22,6 +22,14 @@ from qa.ingest.documents import Chunk
         ("Since when have they cooperated?", "when"),
         ("When the article mentions the fall of Assad, does it mean his regime ended?", None),
         ("How large is trade between Turkiye and Iran?", "how many"),
+        ("What was the annual trade volume between them?", "how much"),
+        ("How far does trade reach, in US dollars?", "how much"),
+        ("What is the total of their joint exercises?", "how much"),
+        ("Which tank models did Russia sell to Iran?", "which models"),
+        ("What UN resolution did Moscow block?", "which resolution"),
+        ("What model of cooperation do they follow?", None),
+        ("Which countries does Russia court?", None),
+        ("What is the value of the alliance to Moscow?", None),
         ("What do you think of Russia's policy?", "opinion"),
         ("Translate the conclusion into French.", "opinion"),
         ("Does Russia think Iran is a reliable partner?", None),
@@ -46,6 +54,25 @@ def test_codes_the_document_never_mentions_are_named():
     decision = policy.decide("Did Iran buy the MiG-29?", _ranked(0.6), True)
     assert decision.abstain and "MiG-29" in decision.reason
     assert not policy.decide("Did Iran buy the Su-35?", _ranked(0.6), True).abstain
+
+
+def test_a_designation_needs_a_code_in_the_passages():
+    policy = AbstentionPolicy([_chunk("Iran flies Russian-made jets and builds its own drones.")])
+    decision = policy.decide("Which drone models does Iran build?", _ranked(0.6), True)
+    assert decision.abstain and decision.reason == " which models"
+    coded = AbstentionPolicy([_chunk("Iran builds the Shahed-136 and other drones.")])
+    assert not coded.decide("Which drone models does Iran build?", _ranked(0.6), True).abstain
+
+
+def test_the_asked_for_type_is_read_in_the_top_passage_and_the_answers_own():
+    policy = AbstentionPolicy(
+        [_chunk("Talks between them go on.", 0), _chunk("They met in March 2024.", 1)]
+    )
+    ranked = [Ranked(0, 0.6, 0.6, 0.6, 0.0), Ranked(1, 0.5, 0.5, 0.5, 0.0)]
+    question = "When did they last meet?"
+    assert policy.params.passages == 1
+    assert policy.decide(question, ranked, True).reason == " when"
+    assert not policy.decide(question, ranked, True, answer_chunk=1).abstain
 
 
 def test_a_follow_up_borrows_the_conversation_topic():
