@@ -10,7 +10,6 @@ This module imports `qa.answer.engine` (and so the model stack) only inside the 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -20,6 +19,7 @@ from typing import Any
 from qa.answer.question import check_question
 from qa.answer.result import AskResult
 from qa.config import Settings
+from qa.index.stores import store_signature
 
 log = logging.getLogger("qa.service")
 
@@ -204,9 +204,6 @@ class QAService:
         return True
 
     def _manifest_signature(self) -> tuple | None:
-        """(inode, mtime, size) of the manifest: cheap to compare, changes on every build."""
-        try:
-            st = os.stat(self.settings.index_dir / "manifest.json")
-        except OSError:
-            return None
-        return (st.st_ino, st.st_mtime_ns, st.st_size)
+        """Cheap to compare, changes on every build: the manifest's (inode, mtime, size), or
+        the collection a Milvus alias points at."""
+        return store_signature(self.settings)
