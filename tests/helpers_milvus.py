@@ -12,16 +12,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from helpers_server import free_port
 
 from qa.config import Settings
 
 LITE = Path(sys.executable).with_name("milvus-lite")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class LiteServer:

@@ -27,6 +27,18 @@ def guarded(where: str, call: Callable[..., Any], *args, **kwargs) -> Any:
         raise StoreUnavailable(f"the search engine at {where} failed: {reason}") from None
 
 
+def loaded(client, where: str, collection: str, call: Callable[..., Any], *args, **kwargs) -> Any:
+    """`guarded(call)` on `collection`; if the engine had released it (as a restarted server
+    does), load it and try once more."""
+    try:
+        return guarded(where, call, collection, *args, **kwargs)
+    except StoreUnavailable as exc:
+        if "load" not in str(exc):
+            raise
+    guarded(where, client.load_collection, collection)
+    return guarded(where, call, collection, *args, **kwargs)
+
+
 class MilvusDense:
     """`DenseSearch` over the `dense` field of the chunk collection (FLAT, inner product)."""
 
@@ -34,10 +46,11 @@ class MilvusDense:
         self.client, self.uri, self.collection = client, uri, collection
 
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
-        result = guarded(
+        result = loaded(
+            self.client,
             self.uri,
-            self.client.search,
             self.collection,
+            self.client.search,
             data=[query.astype(np.float32).tolist()],
             anns_field="dense",
             limit=k,
@@ -46,7 +59,8 @@ class MilvusDense:
         return [(int(hit["id"]), float(hit["distance"])) for hit in result[0]]
 
     def vectors(self, ids: list[int]) -> np.ndarray:
-        rows = guarded(self.uri, self.client.get, self.collection, ids=ids, output_fields=["dense"])
+        get = self.client.get
+        rows = loaded(self.client, self.uri, self.collection, get, ids=ids, output_fields=["dense"])
         by_id = {int(r["id"]): r["dense"] for r in rows}
         return np.array([by_id[i] for i in ids], dtype=np.float32)
 
@@ -86,10 +100,11 @@ class MilvusLexical:
         counts: dict[int, float] = {}
         for t in token_ids:
             counts[t] = counts.get(t, 0.0) + 1.0
-        result = guarded(
+        result = loaded(
+            self.client,
             self.uri,
-            self.client.search,
             self.collection,
+            self.client.search,
             data=[counts],
             anns_field="sparse",
             limit=k,
@@ -103,8 +118,8 @@ class MilvusLexical:
 
     def weights(self, ids: list[int]) -> dict[int, dict[int, float]]:
         """{chunk id: its sparse BM25 vector}."""
-        get = self.client.get
-        rows = guarded(self.uri, get, self.collection, ids=ids, output_fields=["sparse"])
+        get, fields = self.client.get, ["sparse"]
+        rows = loaded(self.client, self.uri, self.collection, get, ids=ids, output_fields=fields)
         return {int(r["id"]): _sparse_dict(r["sparse"]) for r in rows}
 
 

@@ -30,15 +30,20 @@ BATCH = 1_000
 
 
 def connect(uri: str):
-    """A `MilvusClient` for `uri`; `StoreUnavailable` naming the URI if it cannot connect."""
+    """A `MilvusClient` for `uri`; one `StoreUnavailable` line naming the URI (and the client's
+    version, for a server that answers another protocol) if it cannot be used."""
     try:
-        from pymilvus import MilvusClient
+        import pymilvus
     except ImportError:
         raise StoreUnavailable(
             f"{uri} needs pymilvus and milvus-lite: pip install -r requirements.lock"
         ) from None
-    client = guarded(uri, MilvusClient, uri=uri, timeout=5)
-    guarded(uri, client.list_collections)  # a server that does not speak our protocol fails here
+    where = f"{uri} (client pymilvus {pymilvus.__version__})"
+    try:
+        client = guarded(where, pymilvus.MilvusClient, uri=uri, timeout=5)
+        guarded(where, client.list_collections)  # a server of another version fails here
+    except StoreUnavailable as exc:
+        raise StoreUnavailable(str(exc).replace("failed:", "cannot be used:", 1)) from None
     return client
 
 

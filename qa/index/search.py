@@ -7,10 +7,12 @@ answers do not depend on the store; only where the candidates come from does.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import faiss
 import numpy as np
+
+if TYPE_CHECKING:
+    import faiss
 
 
 class StoreUnavailable(RuntimeError):
