@@ -161,7 +161,7 @@ class MilvusStore:
         index = self.client.prepare_index_params()
         index.add_index("dense", index_type="FLAT", metric_type="IP")
         index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
-        guarded(self.uri, self.client.create_collection, name, schema=schema, index_params=index)
+        guarded(self.uri, self.client.create_collection, name, **_spec(schema, index))
         rows = [
             {"id": i, "dense": v.tolist(), "sparse": w or {0: 0.0}}
             for i, (v, w) in enumerate(zip(vectors.astype(np.float32), weights, strict=True))
@@ -179,7 +179,7 @@ class MilvusStore:
         schema.add_field("v", DataType.FLOAT_VECTOR, dim=2)  # Milvus needs a vector field
         index = self.client.prepare_index_params()
         index.add_index("v", index_type="FLAT", metric_type="L2")
-        guarded(self.uri, self.client.create_collection, name, schema=schema, index_params=index)
+        guarded(self.uri, self.client.create_collection, name, **_spec(schema, index))
         rows = [
             {"key": f"{n}#{i:06d}", "text": piece, "v": [0.0, 0.0]}
             for n, text in blobs.items()
@@ -226,3 +226,9 @@ def _names(aliases) -> list[str]:
 def _document(data: dict) -> Document:
     sections = [Section(**s) for s in data["sections"]]
     return Document(data["doc_id"], data["title"], data["text"], sections)
+
+
+def _spec(schema, index) -> dict:
+    """A collection's creation arguments: strong consistency, so a reader that follows the
+    alias sees every row the build wrote (a cluster's default, "Bounded", may not yet)."""
+    return {"schema": schema, "index_params": index, "consistency_level": "Strong"}
