@@ -191,8 +191,13 @@ def plot(rows: list[dict], path: Path) -> None:
     left.plot(sizes, [r["exact_p50_ms"] for r in rows], "s--", label="exact (flat), p50")
     if all("ask_p50_ms" in r for r in rows):
         left.plot(sizes, [r["ask_p50_ms"] for r in rows], "^-", label="whole ask, p50")
-    left.axhline(5, color="grey", lw=0.8, label="5 ms target")
-    left.set(xscale="log", yscale="log", xlabel="chunks", ylabel="search ms (1 thread, k=10)")
+    lite = [r["milvus_lite"] for r in rows if "milvus_lite" in r]
+    if lite:
+        lite_sizes = [r["chunks"] for r in lite]
+        left.plot(lite_sizes, [r["ask_p50_ms"] for r in lite], "v", label="whole ask, milvus-lite")
+    left.axhline(5, color="grey", lw=0.8, label="5 ms search target")
+    left.axhline(20, color="grey", lw=0.8, ls=":", label="20 ms whole-ask target")
+    left.set(xscale="log", yscale="log", xlabel="chunks", ylabel="ms (1 thread)")
     right.plot(sizes, [r["peak_rss_mb"] for r in rows], "o-", label="process peak RSS")
     right.plot(sizes, [r["index_mb"] for r in rows], "s--", label="index")
     right.set(xscale="log", yscale="log", xlabel="chunks", ylabel="MB")
