@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from helpers_eval import eval_set
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -16,11 +17,6 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT / "corpus" / "will-russia-support-iran.txt"
 
 
-def eval_set(name: str) -> Path:
-    """The shared evaluation set when it sits beside the checkout, else the repo's copy in
-    eval/ (for CI)."""
-    shared = ROOT.parent / "shared" / "eval" / f"{name}.jsonl"
-    return shared if shared.is_file() else ROOT / "eval" / f"{name}.jsonl"
 
 
 DEV_SET = Path(os.environ.get("QA_DEV_SET") or eval_set("dev"))

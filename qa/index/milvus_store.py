@@ -27,6 +27,7 @@ ALIAS = "qa"
 LAYOUT = 1  # bump when the collections change shape: older builds then read as stale
 PIECE = 60_000  # characters of JSON per meta row (VARCHAR holds at most 65,535)
 BATCH = 1_000
+PIECES_PER_CALL = 64  # meta rows read or written per call: 4 MB, far below gRPC's limits
 
 
 def connect(uri: str):
@@ -117,8 +118,11 @@ class MilvusStore:
     def _blob(self, meta: str, name: str, count: int) -> str:
         keys = [f"{name}#{i:06d}" for i in range(count)]
         guarded(self.uri, self.client.load_collection, meta)
-        rows = guarded(self.uri, self.client.get, meta, ids=keys, output_fields=["text"])
-        text = {r["key"]: r["text"] for r in rows}
+        text = {}
+        for at in range(0, len(keys), PIECES_PER_CALL):  # a message holds at most 256 MB
+            some = keys[at : at + PIECES_PER_CALL]
+            rows = guarded(self.uri, self.client.get, meta, ids=some, output_fields=["text"])
+            text.update((r["key"], r["text"]) for r in rows)
         if len(text) != count:
             raise IndexUnavailable(f"index in {self.uri} is incomplete: run `qa build`")
         return "".join(text[k] for k in keys)
@@ -185,8 +189,8 @@ class MilvusStore:
             for n, text in blobs.items()
             for i, piece in enumerate(_pieces(text))
         ]
-        for start in range(0, len(rows), BATCH):
-            guarded(self.uri, self.client.insert, name, rows[start : start + BATCH])
+        for start in range(0, len(rows), PIECES_PER_CALL):
+            guarded(self.uri, self.client.insert, name, rows[start : start + PIECES_PER_CALL])
         guarded(self.uri, self.client.flush, name)
 
     def _drop_old(self, keep: set[str | None]) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import eval_set
+from helpers_eval import eval_set
 from helpers_milvus import store_settings
 
 from qa.answer.engine import QAEngine
