@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import pytest
-from helpers_eval import eval_set
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -17,6 +16,11 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT / "corpus" / "will-russia-support-iran.txt"
 
 
+def eval_set(name: str) -> Path:
+    """The shared evaluation set when it sits beside the checkout, else the repo's copy in
+    eval/ (for CI)."""
+    shared = ROOT.parent / "shared" / "eval" / f"{name}.jsonl"
+    return shared if shared.is_file() else ROOT / "eval" / f"{name}.jsonl"
 
 
 DEV_SET = Path(os.environ.get("QA_DEV_SET") or eval_set("dev"))
@@ -95,6 +99,12 @@ def pytest_terminal_summary(terminalreporter) -> None:
 # -- stores: the shared store suite runs on each (tests/index/test_stores.py) ---------------
 
 STORES = ("faiss", "milvus-lite", "milvus-server", "milvus-cluster")
+
+
+@pytest.fixture(scope="session")
+def eval_sets():
+    """`eval_sets(name)`: the path of evaluation set `name` (dev, tune, check)."""
+    return eval_set
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers_eval import eval_set
 from helpers_milvus import store_settings
 
 from qa.answer.engine import QAEngine
@@ -50,13 +49,13 @@ def reference(shared_embedder) -> QAEngine:
 
 
 @pytest.fixture(scope="session")
-def reference_answers(reference) -> dict[str, dict]:
-    return {name: _answers(reference, name) for name in SETS}
+def reference_answers(reference, eval_sets) -> dict[str, dict]:
+    return {name: _answers(reference, eval_sets(name)) for name in SETS}
 
 
-def _answers(engine: QAEngine, name: str) -> dict[str, tuple]:
+def _answers(engine: QAEngine, path) -> dict[str, tuple]:
     out = {}
-    for q in read_questions(eval_set(name)):
+    for q in read_questions(path):
         result = engine.ask(q["question"], q.get("history") or [])
         passages = [(p.id, p.start, p.end, p.answer_start, p.answer_end) for p in result.passages]
         out[q["id"]] = (passages, result.answer, result.abstained)
@@ -93,11 +92,11 @@ def test_lexical_scores_are_bm25s_scores(store_uri, reference, question):
 
 @pytest.mark.parametrize("name", SETS)
 def test_every_question_gets_the_same_answer_as_from_faiss(
-    engine_on, reference_answers, name, store_uri
+    engine_on, reference_answers, name, store_uri, eval_sets
 ):
     if store_uri is None:
         pytest.skip("the FAISS files are the reference")
-    got = _answers(engine_on, name)
+    got = _answers(engine_on, eval_sets(name))
     expected = reference_answers[name]
     assert got.keys() == expected.keys()
     differ = [qid for qid in expected if got[qid] != expected[qid]]
