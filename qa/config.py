@@ -35,6 +35,7 @@ class Settings:
     data_dir: Path = ROOT / "data"
     model: str | None = None
     chunk: ChunkParams = field(default_factory=ChunkParams)
+    store: str | None = None  # None: the files in `index_dir`; else a URI (`qa.index.stores`)
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -43,6 +44,7 @@ class Settings:
             "index_dir": os.environ.get("QA_INDEX"),
             "data_dir": os.environ.get("QA_DATA_DIR"),
             "model": os.environ.get("QA_MODEL"),
+            "store": os.environ.get("QA_STORE"),
         }
         values = {k: v for k, v in env.items() if v}
         values.update({k: v for k, v in overrides.items() if v is not None})

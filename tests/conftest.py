@@ -94,3 +94,31 @@ def pytest_terminal_summary(terminalreporter) -> None:
             red=True,
             bold=True,
         )
+
+
+# -- stores: the shared store suite runs on each (tests/index/test_stores.py) ---------------
+
+STORES = ("faiss", "milvus-lite", "milvus-server", "milvus-cluster")
+
+
+@pytest.fixture(scope="session")
+def eval_sets():
+    """`eval_sets(name)`: the path of evaluation set `name` (dev, tune, check)."""
+    return eval_set
+
+
+@pytest.fixture(scope="session")
+def stores(tmp_path_factory):
+    """`stores.uri(name)`: a store of `STORES` holding the committed corpus, built on first
+    use (None for the committed FAISS files); the `milvus-lite server` stops at the end."""
+    from helpers_milvus import StoreFarm
+
+    farm = StoreFarm(tmp_path_factory.mktemp("stores"))
+    yield farm
+    farm.close()
+
+
+@pytest.fixture(params=STORES)
+def store_uri(request, stores) -> str | None:
+    """Each store of the shared suite in turn."""
+    return stores.uri(request.param)

@@ -1,7 +1,7 @@
 """Answer: a question and its history -> ranked passages, the answer sentence, or abstention.
 
 Owns `QAEngine` (`engine`), the one check and normalisation of a question and its history
-(`question`), follow-ups (`followup`), dense retrieval (`dense_retriever`), hybrid ranking
+(`question`), follow-ups (`followup`), hybrid ranking over any store
 (`ranking`), the optional cross-encoder (`rerank`), the answer sentence (`answer_sentence`),
 abstention (`abstain`) and the answer contract shared by every surface (`result`).
 

@@ -15,7 +15,7 @@ from qa.answer.answer_sentence import AnswerSentence, SentencePicker
 from qa.answer.evidence import Evidence, select_evidence
 from qa.answer.followup import contextualise, proper_names
 from qa.answer.question import normalise_history, normalise_question
-from qa.answer.ranking import HybridRanker, SentenceTable, Weights
+from qa.answer.ranking import CANDIDATES, HybridRanker, SentenceTable, Weights
 from qa.answer.result import AskResult, Passage
 from qa.answer.summary import is_summary_request, opening_and_closing
 from qa.config import Settings
@@ -23,7 +23,8 @@ from qa.index.embedding import resolve_model
 from qa.index.fingerprint import fingerprint
 from qa.index.lexical import tokens
 from qa.index.query_embedder import load_embedder
-from qa.index.store import IndexData, load_index, read_manifest
+from qa.index.store import IndexData
+from qa.index.stores import load_store, store_manifest
 from qa.ingest.corpus import CorpusError
 from qa.ingest.pii import find_pii, redact
 
@@ -61,7 +62,7 @@ class QAEngine:
     ) -> QAEngine:
         """Load the index (refused if stale or corrupt) and the model it was built with."""
         settings = settings or Settings.from_env()
-        manifest = read_manifest(settings.index_dir)
+        manifest = store_manifest(settings)
         model = resolve_model(settings.model or _model_of(manifest))
         expected = None
         if check_fresh:
@@ -69,7 +70,7 @@ class QAEngine:
                 expected = fingerprint(settings, model)
             except CorpusError:
                 expected = None  # no corpus beside the index: serve the index as built
-        index = load_index(settings.index_dir, expected)
+        index = load_store(settings, expected)
         reranker = reranker or os.environ.get("QA_RERANKER")
         return cls(index, load_embedder(model, backend), reranker=_reranker(reranker))
 
@@ -92,7 +93,7 @@ class QAEngine:
         query = self._embed(asked, context.previous, context.history_weight)
         clock.lap("embed")
         query_tokens = tokens(context.lexical_text)
-        lexical = self.index.lexical.run(query_tokens)
+        lexical = self.index.lexical.query(query_tokens, CANDIDATES)
         clock.lap("lexical")
         ranked, sims = self.ranker.run(query, lexical)
         clock.split("dense", self.ranker.last_dense_ms, "fusion")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.answer.dense_retriever import DenseRetriever
+from qa.index.search import LexicalResult
 from qa.index.store import IndexData
 from qa.ingest.documents import Chunk
 
@@ -72,29 +72,29 @@ class HybridRanker:
 
     def __init__(self, index: IndexData, sentences: SentenceTable, weights: Weights) -> None:
         self.index = index
-        self.dense = DenseRetriever(index.chunk_index)
+        self.dense = index.dense
         self.sentences = sentences
         self.weights = weights
         self.section_of = _section_numbers(index.chunks)
         self.last_dense_ms = 0.0
 
     def run(
-        self, query: np.ndarray, lexical: np.ndarray
+        self, query: np.ndarray, lexical: LexicalResult
     ) -> tuple[list[Ranked], dict[int, np.ndarray]]:
         """All candidate chunks, best first, and their sentence similarities."""
         began = time.perf_counter()
-        hits = self.dense.run(query, CANDIDATES)
+        hits = self.dense.search(query, CANDIDATES)
         self.last_dense_ms = (time.perf_counter() - began) * 1000  # the engine's "dense" stage
-        dense = {h.chunk_id: h.score for h in hits}
-        top_lexical = np.argsort(-lexical)[:CANDIDATES]
-        for cid in (int(i) for i in top_lexical if lexical[i] > 0):
-            if cid not in dense:
-                dense[cid] = float(self.index.chunk_index.reconstruct(cid) @ query)
+        dense = dict(hits)
+        extra = [cid for cid in lexical.top[:CANDIDATES] if cid not in dense]
+        if extra:
+            for cid, vector in zip(extra, self.dense.vectors(extra), strict=True):
+                dense[cid] = float(vector @ query)
         ids = list(dense)
         sims, sentence = self.sentences.similarities(ids, query)
-        best_lexical = float(lexical.max()) if lexical.size and lexical.max() > 0 else 1.0
+        best_lexical = lexical.best if lexical.best > 0 else 1.0
         cosine = np.fromiter(dense.values(), dtype=np.float64, count=len(ids))
-        lex = lexical[ids].astype(np.float64) / best_lexical
+        lex = lexical.of(ids).astype(np.float64) / best_lexical
         total = self._fuse(cosine, sentence, lex, np.asarray(ids, dtype=np.int64))
         ranked = [
             Ranked(ids[i], float(total[i]), float(cosine[i]), float(sentence[i]), float(lex[i]))

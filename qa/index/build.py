@@ -13,7 +13,8 @@ from qa.config import Settings
 from qa.index.build_plan import BuildPlan, plan_build
 from qa.index.embed_missing import LazyEmbedder, embed_missing
 from qa.index.lexical import LexicalRetriever
-from qa.index.store import IndexData, save_index
+from qa.index.store import IndexData
+from qa.index.stores import save_store
 from qa.index.vector_index import build_vector_index
 
 
@@ -44,7 +45,7 @@ def build_index(settings: Settings, embedder=None) -> BuildReport:
 def _write(
     plan: BuildPlan, settings: Settings, chunk_vectors: np.ndarray, sentence_vectors: np.ndarray
 ) -> None:
-    """The vector index, BM25 and the manifest, saved atomically to `settings.index_dir`."""
+    """The vector index, BM25 and the manifest, saved atomically to the chosen store."""
     index, spec = build_vector_index(chunk_vectors)
     manifest = {
         "format": 1,
@@ -66,4 +67,4 @@ def _write(
     data = IndexData(
         manifest, plan.documents, plan.chunks, index, plan.sentences, sentence_vectors, lexical
     )
-    save_index(data, settings.index_dir)
+    save_store(data, settings, chunk_vectors)

@@ -5,16 +5,21 @@ from __future__ import annotations
 from qa.config import Settings
 from qa.index.embedding import resolve_model
 from qa.index.fingerprint import fingerprint
-from qa.index.store import IndexUnavailable, read_manifest
+from qa.index.search import StoreUnavailable
+from qa.index.store import IndexUnavailable
+from qa.index.stores import store_manifest
 from qa.ingest.corpus import CorpusError
 
 
 def index_status(settings: Settings) -> str:
-    """ "fresh", "missing", "corrupt" or "stale" (the latter also when the corpus is unusable)."""
+    """ "fresh", "missing", "corrupt", "unreachable" (the search engine) or "stale" (the latter
+    also when the corpus is unusable)."""
     try:
-        manifest = read_manifest(settings.index_dir)
+        manifest = store_manifest(settings)
     except IndexUnavailable as exc:
         return "missing" if "missing" in str(exc) else "corrupt"
+    except StoreUnavailable:
+        return "unreachable"
     try:
         expected = fingerprint(settings, resolve_model(settings.model))
     except CorpusError:

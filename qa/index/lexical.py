@@ -13,6 +13,7 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 from bm25s.tokenization import Tokenized
 
+from qa.index.search import ArrayScores
 from qa.ingest.documents import Chunk
 
 FOLDER = "bm25"
@@ -76,6 +77,26 @@ class LexicalRetriever:
         self._idf = {t: float(np.log(1 + (n - d + 0.5) / (d + 0.5))) for t, d in df.items()}
         self.unseen_idf = float(np.log(1 + (n + 0.5) / 0.5))
 
+    def idf_table(self) -> tuple[dict[str, float], float]:
+        """{token: inverse document frequency}, and the idf of a token never seen."""
+        return dict(self._idf), self.unseen_idf
+
+    def chunk_weights(self) -> list[dict[int, float]]:
+        """Each chunk's {token id: BM25 weight}: its inner product with a query's token counts
+        is the chunk's BM25 score (the sparse vectors another engine searches)."""
+        scores = self.bm25.scores
+        indptr = np.asarray(scores["indptr"])
+        token = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+        out: list[dict[int, float]] = [{} for _ in range(scores["num_docs"])]
+        for doc, tok, weight in zip(
+            np.asarray(scores["indices"]).tolist(),
+            token.tolist(),
+            np.asarray(scores["data"]).tolist(),
+            strict=True,
+        ):
+            out[doc][tok] = weight
+        return out
+
     def idf(self, token: str) -> float:
         """BM25's inverse document frequency of `token` (highest for a token never seen)."""
         return self._idf.get(token, self.unseen_idf)
@@ -112,6 +133,10 @@ class LexicalRetriever:
         if not known:
             return np.zeros(self.bm25.scores["num_docs"], dtype=np.float32)
         return self.bm25.get_scores(known).astype(np.float32)
+
+    def query(self, query_tokens: list[str], k: int) -> ArrayScores:
+        """The query's BM25 result: every chunk scored, the best `k` picked."""
+        return ArrayScores(self.run(query_tokens), k)
 
 
 def _sorted_vocab(corpus: Tokenized) -> Tokenized:

@@ -22,6 +22,7 @@ import numpy as np
 
 from qa.index.lexical import FOLDER as BM25_FOLDER
 from qa.index.lexical import LexicalRetriever
+from qa.index.search import DenseSearch, FaissDense, LexicalSearch
 from qa.index.vector_index import IndexSpec, configure_search
 from qa.ingest.documents import Chunk, Document, Section
 
@@ -42,10 +43,15 @@ class IndexData:
     manifest: dict
     documents: list[Document]
     chunks: list[Chunk]
-    chunk_index: faiss.Index
+    chunk_index: faiss.Index | None  # None where the store searches elsewhere (`dense`)
     sentences: list[tuple[int, int, int]]  # (chunk_id, start, end): a chunk's sentence
     sentence_vectors: np.ndarray
-    lexical: LexicalRetriever
+    lexical: LexicalRetriever | LexicalSearch
+    dense: DenseSearch | None = None  # None: search `chunk_index`
+
+    def __post_init__(self) -> None:
+        if self.dense is None:
+            self.dense = FaissDense(self.chunk_index)
 
 
 def save_index(data: IndexData, target: Path) -> None:

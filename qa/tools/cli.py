@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from qa import __version__
@@ -97,6 +98,12 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="sentence-transformers model name or path ($QA_MODEL)")
     p.add_argument("--corpus", type=Path, help="corpus directory ($QA_CORPUS)")
     p.add_argument("--index", type=Path, help="index directory ($QA_INDEX)")
+    p.add_argument(
+        "--store",
+        metavar="URI",
+        help="where the index lives ($QA_STORE): the index directory (default), "
+        "milvus:///path/x.db or x.db (milvus-lite), http://host:19530 (Milvus)",
+    )
 
 
 def _settings(args):
@@ -106,7 +113,10 @@ def _settings(args):
     if corpus is not None and not corpus.is_dir():
         raise UserError(f"--corpus {corpus}: no such directory", 2)
 
-    base = Settings.from_env(model=args.model, corpus_dir=args.corpus, index_dir=args.index)
+    base = Settings.from_env(
+        model=args.model, corpus_dir=args.corpus, index_dir=args.index, store=args.store
+    )
+    _check_store(base)
     max_chars = getattr(args, "max_chars", None)
     overlap = getattr(args, "overlap", None)
     if max_chars is None and overlap is None:
@@ -118,7 +128,22 @@ def _settings(args):
         )
     except ValueError as exc:
         raise UserError(str(exc), 2) from None
-    return Settings(base.corpus_dir, base.index_dir, base.data_dir, base.model, chunk)
+    return replace(base, chunk=chunk)
+
+
+def _check_store(settings) -> None:
+    """A usage error (exit 2) for a store URI of no known kind."""
+    from qa.index.stores import choose
+
+    try:
+        choose(settings)
+    except ValueError as exc:
+        raise UserError(str(exc), 2) from None
+
+
+def _where(settings) -> str:
+    """The index's place for messages: its directory, or the store URI."""
+    return settings.store or str(settings.index_dir)
 
 
 def _cmd_build(args) -> int:
@@ -129,22 +154,24 @@ def _cmd_build(args) -> int:
     if args.check or args.if_stale:
         status = index_status(settings)
         if status == "fresh":
-            print(f"index at {settings.index_dir} is fresh")
+            print(f"index at {_where(settings)} is fresh")
             if args.if_stale:
                 _ensure_onnx(settings)
             return 0
         if args.check:
-            print(f"qa: index at {settings.index_dir} is {status}: run `qa build`", file=sys.stderr)
+            hint = f"qa build --store {settings.store}" if settings.store else "qa build"
+            print(f"qa: index at {_where(settings)} is {status}: run `{hint}`", file=sys.stderr)
             return 1
     from qa.index.build import build_index
     from qa.index.embedding import ModelNotFoundError
+    from qa.index.search import StoreUnavailable
 
     try:
         report = build_index(settings)
-    except (CorpusError, ModelNotFoundError, ValueError) as exc:
+    except (CorpusError, ModelNotFoundError, ValueError, StoreUnavailable) as exc:
         raise UserError(f"build failed, previous index left as it was: {exc}") from None
     print(
-        f"built {settings.index_dir}: {report.documents} documents, {report.chunks} chunks, "
+        f"built {_where(settings)}: {report.documents} documents, {report.chunks} chunks, "
         f"{report.sentences} sentences in {report.seconds:.1f}s"
     )
     _ensure_onnx(settings)
@@ -184,6 +211,7 @@ def _cmd_export_onnx(args) -> int:
 def _load_engine(args):
     from qa.answer.engine import QAEngine
     from qa.index.embedding import ModelNotFoundError
+    from qa.index.search import StoreUnavailable
     from qa.index.store import IndexUnavailable
 
     try:
@@ -192,7 +220,7 @@ def _load_engine(args):
             backend=getattr(args, "backend", None),
             reranker=getattr(args, "reranker", None),
         )
-    except (IndexUnavailable, ModelNotFoundError) as exc:
+    except (IndexUnavailable, ModelNotFoundError, StoreUnavailable) as exc:
         raise UserError(str(exc)) from None
 
 

@@ -69,8 +69,11 @@ class Generator:
         return self.rng.standard_normal((n, dim), dtype=np.float32) / np.float32(np.sqrt(dim))
 
 
-def measure(n: int, real: np.ndarray, seed: int = 0) -> dict:
-    """Build the index `qa build` would pick for `n` synthetic chunks and measure it."""
+def measure(
+    n: int, real: np.ndarray, seed: int = 0, real_dir: Path | None = None, milvus: bool = False
+) -> dict:
+    """Build the index `qa build` would pick for `n` synthetic chunks and measure it; with
+    `real_dir` (the shipped index) the whole ask over them too."""
     import faiss
     import psutil
 
@@ -105,15 +108,54 @@ def measure(n: int, real: np.ndarray, seed: int = 0) -> dict:
         "query_cosine_top10": round(float(truth_scores[:, 9].mean()), 3),
         "random_pair_cosine": round(_random_pairs(vectors, seed), 3),
         "faiss_threads": faiss.omp_get_max_threads(),
+        **(_whole_path(n, index, spec, queries, real_dir, vectors, milvus) if real_dir else {}),
         "peak_rss_mb": peak_rss_mb(),
     }
 
 
-def run_scale(sizes: list[int], index_dir: Path, seed: int = 0) -> list[dict]:
-    """`measure` for each size in its own process (so each peak RSS is that size's own)."""
+def _whole_path(
+    n: int, index, spec, queries: np.ndarray, real_dir: Path, vectors, milvus: bool
+) -> dict:
+    """The whole ask over `n` chunks (`qa.tools.scale_path`) and the memory it adds; with
+    `milvus`, the same ask with the chunks in milvus-lite too (key "milvus_lite")."""
+    import psutil
+
+    from qa.config import ROOT
+    from qa.tools.evaluate import read_questions
+    from qa.tools.scale_path import measure_path, synthetic_index
+
+    questions = [q["question"] for q in read_questions(ROOT / "eval" / "dev.jsonl")]
+    rss_before = psutil.Process().memory_info().rss
+    began = time.perf_counter()
+    data = synthetic_index(n, real_dir, index, spec.to_json())
+    built_s = time.perf_counter() - began
+    row = measure_path(data, questions, queries)
+    added = psutil.Process().memory_info().rss - rss_before
+    row.update(path_build_s=round(built_s, 1))
+    row.update(bytes_per_chunk=round((index_mb_bytes(index) + added) / n))
+    if milvus:
+        from qa.tools.scale_path import milvus_lite_path
+
+        row["milvus_lite"] = {"chunks": n, **milvus_lite_path(data, vectors, questions, queries)}
+    return row
+
+
+def index_mb_bytes(index) -> int:
+    """The vector index's own bytes (its serialized size)."""
+    import faiss
+
+    return int(faiss.serialize_index(index).nbytes)
+
+
+def run_scale(
+    sizes: list[int], index_dir: Path, seed: int = 0, milvus_max: int = 0
+) -> list[dict]:
+    """`measure` for each size in its own process (so each peak RSS is that size's own); the
+    whole ask on milvus-lite too for sizes up to `milvus_max`."""
     rows = []
     for n in sizes:
         cmd = [sys.executable, "-m", "qa.tools.scale", str(n), str(index_dir), str(seed)]
+        cmd += ["--milvus-lite"] if n <= milvus_max else []
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, env=os.environ.copy())
         if proc.returncode != 0:
             rows.append({"chunks": n, "error": f"exit {proc.returncode}"})
@@ -147,8 +189,15 @@ def plot(rows: list[dict], path: Path) -> None:
     left.plot(sizes, [r["search_p50_ms"] for r in rows], "o-", label="chosen index, p50")
     left.plot(sizes, [r["search_p95_ms"] for r in rows], "o:", label="chosen index, p95")
     left.plot(sizes, [r["exact_p50_ms"] for r in rows], "s--", label="exact (flat), p50")
-    left.axhline(5, color="grey", lw=0.8, label="5 ms target")
-    left.set(xscale="log", yscale="log", xlabel="chunks", ylabel="search ms (1 thread, k=10)")
+    if all("ask_p50_ms" in r for r in rows):
+        left.plot(sizes, [r["ask_p50_ms"] for r in rows], "^-", label="whole ask, p50")
+    lite = [r["milvus_lite"] for r in rows if "milvus_lite" in r]
+    if lite:
+        lite_sizes = [r["chunks"] for r in lite]
+        left.plot(lite_sizes, [r["ask_p50_ms"] for r in lite], "v", label="whole ask, milvus-lite")
+    left.axhline(5, color="grey", lw=0.8, label="5 ms search target")
+    left.axhline(20, color="grey", lw=0.8, ls=":", label="20 ms whole-ask target")
+    left.set(xscale="log", yscale="log", xlabel="chunks", ylabel="ms (1 thread)")
     right.plot(sizes, [r["peak_rss_mb"] for r in rows], "o-", label="process peak RSS")
     right.plot(sizes, [r["index_mb"] for r in rows], "s--", label="index")
     right.set(xscale="log", yscale="log", xlabel="chunks", ylabel="MB")
@@ -195,10 +244,12 @@ def _unit(x: np.ndarray) -> np.ndarray:
 
 
 def main(argv: list[str]) -> int:
-    """`python -m qa.tools.scale N INDEX_DIR [SEED]`: one JSON line for N chunks."""
+    """`python -m qa.tools.scale N INDEX_DIR [SEED] [--milvus-lite]`: one JSON line for N
+    chunks."""
     n, index_dir = int(argv[1]), Path(argv[2])
-    seed = int(argv[3]) if len(argv) > 3 else 0
-    print(json.dumps(measure(n, real_vectors(index_dir), seed)))
+    seed = int(argv[3]) if len(argv) > 3 and argv[3].isdigit() else 0
+    milvus = "--milvus-lite" in argv
+    print(json.dumps(measure(n, real_vectors(index_dir), seed, index_dir, milvus)))
     return 0
 
 

@@ -41,6 +41,7 @@ class ServerOptions:
     model: str | None = None
     backend: str | None = None
     reranker: str | None = None
+    store: str | None = None
 
 
 def parse_options(argv: list[str] | None = None) -> ServerOptions:
@@ -70,11 +71,25 @@ def parse_options(argv: list[str] | None = None) -> ServerOptions:
         default=env.get("QA_RERANKER") or None,
         help="optional CrossEncoder that reranks passages ($QA_RERANKER)",
     )
+    p.add_argument(
+        "--store",
+        metavar="URI",
+        default=env.get("QA_STORE") or None,
+        help="where the index lives ($QA_STORE; default the index directory; docs/scale-out.md)",
+    )
     a = p.parse_args(argv)
     if not 0 <= a.port <= 65535 or a.concurrency < 1 or a.max_queue < 1:
         p.error("port must be 0..65535; concurrency and max-queue at least 1")
     return ServerOptions(
-        a.host, a.port, a.concurrency, a.max_queue, a.load_wait, a.model, a.backend, a.reranker
+        a.host,
+        a.port,
+        a.concurrency,
+        a.max_queue,
+        a.load_wait,
+        a.model,
+        a.backend,
+        a.reranker,
+        a.store,
     )
 
 
@@ -121,7 +136,7 @@ def serve(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if not is_loopback(options.host):
         log.warning("serving on %s: reachable from other machines", options.host)
-    settings = Settings.from_env(model=options.model)
+    settings = Settings.from_env(model=options.model, store=options.store)
     limits = ServiceLimits(load_wait=options.load_wait, concurrency=options.concurrency + 2)
     loader = default_loader(settings, options.backend, options.reranker)
     service = QAService(settings, loader=loader, limits=limits).start()

@@ -10,7 +10,6 @@ This module imports `qa.answer.engine` (and so the model stack) only inside the 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -20,15 +19,19 @@ from typing import Any
 from qa.answer.question import check_question
 from qa.answer.result import AskResult
 from qa.config import Settings
+from qa.index.search import StoreUnavailable
+from qa.index.stores import store_signature
 
 log = logging.getLogger("qa.service")
 
 LOADING = "The model is still loading; please try again in a few seconds."
 BUSY = "The server is busy; please try again in a moment."
+SEARCH_DOWN = "The search service is unavailable; please try again in a moment."
 
 
 class ServiceUnavailable(RuntimeError):
-    """The service cannot answer now (loading, busy, or no usable index); one line for the user."""
+    """The service cannot answer now (loading, busy, no usable index, or the search engine is
+    down); one line for the user."""
 
     def __init__(self, message: str, retry_after: int = 5) -> None:
         super().__init__(message)
@@ -156,6 +159,9 @@ class QAService:
             raise ServiceUnavailable(BUSY)
         try:
             return engine.ask(question, history, k=k)
+        except StoreUnavailable as exc:  # the search engine went away mid-query
+            log.warning("search engine unavailable: %s", exc)
+            raise ServiceUnavailable(SEARCH_DOWN) from None
         finally:
             self._slots.release()
 
@@ -204,9 +210,6 @@ class QAService:
         return True
 
     def _manifest_signature(self) -> tuple | None:
-        """(inode, mtime, size) of the manifest: cheap to compare, changes on every build."""
-        try:
-            st = os.stat(self.settings.index_dir / "manifest.json")
-        except OSError:
-            return None
-        return (st.st_ino, st.st_mtime_ns, st.st_size)
+        """Cheap to compare, changes on every build: the manifest's (inode, mtime, size), or
+        the collection a Milvus alias points at."""
+        return store_signature(self.settings)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer.ranking import HybridRanker, SentenceTable, Weights
+from qa.answer.ranking import CANDIDATES, HybridRanker, SentenceTable, Weights
 from qa.index.lexical import tokens
 
 QUESTIONS = [
@@ -20,7 +20,7 @@ def rank(engine):
 
     def run(question: str, weights: Weights):
         query = engine.embedder.encode([question])[0]
-        lexical = engine.index.lexical.run(tokens(question))
+        lexical = engine.index.lexical.query(tokens(question), CANDIDATES)
         ranked, _ = HybridRanker(engine.index, table, weights).run(query, lexical)
         return ranked
 

@@ -16,10 +16,11 @@ from qa.web.server import parse_options
 
 
 def test_app_takes_the_settings_the_readme_documents(monkeypatch):
-    for key in ("QA_MODEL", "QA_BACKEND", "QA_RERANKER"):
+    for key in ("QA_MODEL", "QA_BACKEND", "QA_RERANKER", "QA_STORE"):
         monkeypatch.delenv(key, raising=False)
     default = parse_options([])
-    assert (default.model, default.backend, default.reranker) == (None, None, None)
+    assert (default.model, default.backend, default.reranker, default.store) == (None,) * 4
+    assert parse_options(["--store", "http://milvus:19530"]).store == "http://milvus:19530"
     chosen = parse_options(["--model", "/models/m", "--backend", "torch", "--reranker", "ce"])
     assert (chosen.model, chosen.backend, chosen.reranker) == ("/models/m", "torch", "ce")
     monkeypatch.setenv("QA_BACKEND", "onnx")
@@ -33,7 +34,7 @@ def test_app_help_and_a_bad_backend():
         [sys.executable, str(APP), "--help"], capture_output=True, text=True, env=env, cwd=ROOT
     )
     assert out.returncode == 0
-    for option in ("--host", "--port", "--model", "--backend", "--reranker"):
+    for option in ("--host", "--port", "--model", "--backend", "--reranker", "--store"):
         assert option in out.stdout
     bad = subprocess.run(
         [sys.executable, str(APP), "--backend", "cuda"], capture_output=True, text=True, env=env

@@ -3,7 +3,8 @@
 No request may fail; every response must come wholly from one index version (its passages'
 ids, texts and offsets are those of the old index or of the new one, never a mix); each
 client sees the switch once and for all; and the app picks up the new manifest without a
-restart.
+restart. The same on Milvus (a `milvus-lite server`), where a build writes new collections
+and switches an alias.
 """
 
 from __future__ import annotations
@@ -14,7 +15,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from helpers_milvus import LiteServer
 from helpers_server import AppServer, http, post_json, run_qa, workspace
+
+from qa.config import Settings
+from qa.index.stores import load_store, store_manifest
 
 pytestmark = pytest.mark.slow
 
@@ -66,15 +71,50 @@ def answer_is_marked(result: dict) -> bool:
     return all(p["text"][p["answer_start"] : p["answer_end"]] == result["answer"] for p in marked)
 
 
-@pytest.fixture(scope="module")
-def ws(tmp_path_factory):
-    return workspace(tmp_path_factory.mktemp("rebuild"))
+class Target:
+    """Where the app reads its index: the workspace's files, or a Milvus (`uri`)."""
+
+    def __init__(self, ws, uri: str | None = None) -> None:
+        self.ws, self.uri = ws, uri
+
+    def env(self) -> dict[str, str]:
+        return self.ws.env(QA_STORE=self.uri) if self.uri else self.ws.env()
+
+    def chunks(self) -> dict[int, tuple]:
+        if self.uri is None:
+            return chunks_of(self.ws.index)
+        index = load_store(self._settings())
+        return {c.chunk_id: (c.doc_id, c.text, c.start, c.end) for c in index.chunks}
+
+    def fingerprint(self) -> str:
+        return store_manifest(self._settings())["fingerprint"]
+
+    def _settings(self) -> Settings:
+        return Settings(corpus_dir=self.ws.corpus, index_dir=self.ws.index, store=self.uri)
 
 
-def test_rebuild_while_serving_switches_whole_and_fails_nothing(ws, tmp_path):
+@pytest.fixture(params=["files", "milvus-server"])
+def target(request, tmp_path_factory):
+    """The files index (as `qa build` writes it) or a `milvus-lite server` on 127.0.0.1."""
+    ws = workspace(tmp_path_factory.mktemp("rebuild"))
+    if request.param == "files":
+        yield Target(ws)
+        return
+    server = LiteServer(tmp_path_factory.mktemp("milvus")).start()
+    try:
+        target = Target(ws, server.uri)
+        built = run_qa(["build"], target.env())
+        assert built.returncode == 0, built.stderr
+        yield target
+    finally:
+        server.stop()
+
+
+def test_rebuild_while_serving_switches_whole_and_fails_nothing(target, tmp_path):
     from gradio_client import Client
 
-    old = chunks_of(ws.index)
+    ws = target.ws
+    old = target.chunks()
     stop = threading.Event()
     lock = threading.Lock()
     log: dict[int, list[dict]] = {}  # worker -> its responses in order
@@ -104,7 +144,7 @@ def test_rebuild_while_serving_switches_whole_and_fails_nothing(ws, tmp_path):
             with lock:
                 log.setdefault(n, []).append(result)
 
-    with AppServer(ws.env()).start(tmp_path) as app:
+    with AppServer(target.env()).start(tmp_path) as app:
         pid = app.pid
         _, before, _ = http("GET", f"{app.url}/api/health")
         with ThreadPoolExecutor(JSON_WORKERS + GRADIO_WORKERS) as pool:
@@ -113,8 +153,8 @@ def test_rebuild_while_serving_switches_whole_and_fails_nothing(ws, tmp_path):
             ]
             time.sleep(3)  # answering under load before the build starts
             (ws.corpus / NEW_NAME).write_text(NEW_DOC, encoding="utf-8")
-            build = run_qa(["build"], ws.env(), timeout=SWITCH_BOUND)
-            new = chunks_of(ws.index)
+            build = run_qa(["build"], target.env(), timeout=SWITCH_BOUND)
+            new = target.chunks()
             switched = _wait_for_new_doc(log, lock, SWITCH_BOUND)
             time.sleep(2)  # keep answering on the new index for a moment
             stop.set()
@@ -140,8 +180,7 @@ def test_rebuild_while_serving_switches_whole_and_fails_nothing(ws, tmp_path):
     assert total >= 50
     assert switched, "the app never served the new index"
     health_before, health_after = json.loads(before), json.loads(after)
-    manifest = json.loads((ws.index / "manifest.json").read_text())
-    assert health_after["fingerprint"] == manifest["fingerprint"] != health_before["fingerprint"]
+    assert health_after["fingerprint"] == target.fingerprint() != health_before["fingerprint"]
     print(f"\nrebuild under load: {total} answers, 0 failed, build {build.stdout.strip()}")
 
 
