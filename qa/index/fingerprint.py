@@ -20,6 +20,7 @@ PIPELINE_SOURCES = (
     "ingest/corpus.py",
     "ingest/convert.py",
     "ingest/clean.py",
+    "ingest/blocks.py",
     "ingest/pii.py",
     "ingest/sentences.py",
     "ingest/chunking.py",
