@@ -21,6 +21,26 @@ def author_card(raw: str) -> list[str]:
     return [line.strip().lstrip("\u2022*").strip() for line in tail.splitlines() if line.strip()]
 
 
+def card_fields(raw: str) -> dict[str, str]:
+    """{field: value} of the author card's own lines (Name, Username, Email, Birthdate, ...)."""
+    fields = {}
+    for line in author_card(raw)[1:]:
+        key, sep, value = line.partition(" : ")
+        if sep and key not in fields:
+            fields[key] = value
+    return fields
+
+
+def to_markdown_article(doc: Document) -> str:
+    """The cleaned article as line-broken Markdown: `#` title, `###`/`####` headings."""
+    out = [f"# {doc.title}"]
+    for title, level, text in sections(doc):
+        if title != INTRO_TITLE:
+            out.append("#" * level + " " + title)
+        out.append(text)
+    return "\n\n".join(out) + "\n"
+
+
 def sections(doc: Document) -> list[tuple[str, int, str]]:
     """(title, level, body) of each section; the introduction has no heading."""
     return [(s.title, s.level, doc.text[s.start : s.end]) for s in doc.sections]

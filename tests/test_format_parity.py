@@ -1,13 +1,14 @@
 """Parity: the seed article built from HTML, PDF and DOCX (rendered by tests/helpers_formats.py,
-each with the scraped author card in it) answers the dev set as well as the `.txt` does, and no
-format lets the card into the index."""
+each with the scraped author card in it) and from Markdown (with an "About the author" block)
+answers the dev set as well as the `.txt` does, and no format lets personal data into the
+index. The personal values are read from the seed's card, not copied into the repository."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
 import pytest
-from helpers_formats import author_card, to_docx, to_html, to_pdf
+from helpers_formats import author_card, card_fields, to_docx, to_html, to_markdown_article, to_pdf
 
 from qa.answer.engine import QAEngine
 from qa.config import Settings
@@ -17,8 +18,20 @@ from qa.tools.evaluate import answer_all, score
 
 pytestmark = pytest.mark.slow
 
-RENDER = {".html": to_html, ".pdf": to_pdf, ".docx": to_docx}
-CARD_VALUES = ("Cydney Hartmann", "rutherford.geo", "1995-06-17", "Hauck-Sanford", "Podiatrist")
+PERSONAL = ("Name", "Username", "Email", "Birthdate", "Address", "Phone", "Company", "Job")
+
+
+def to_markdown_with_bio(doc, card: list[str]) -> bytes:
+    """The article as Markdown ending in an "About the author" block made from the card."""
+    c = dict(line.split(" : ", 1) for line in card[1:] if " : " in line)
+    bio = (
+        f"## About the author\n\n{c['Name']} ({c['Username']}), {c['Job']} at {c['Company']}, "
+        f"born {c['Birthdate']}.\n\nE-mail {c['Email']}, phone {c['Phone']}, {c['Address']}.\n"
+    )
+    return (to_markdown_article(doc) + "\n" + bio).encode()
+
+
+RENDER = {".html": to_html, ".pdf": to_pdf, ".docx": to_docx, ".md": to_markdown_with_bio}
 TOLERANCE = 0.03
 
 
@@ -49,12 +62,13 @@ def test_same_sections_as_the_txt(built, document):
     ], suffix
 
 
-def test_author_card_never_reaches_the_index(built):
+def test_personal_data_never_reaches_the_index(built, article_text):
     suffix, settings = built
+    card = card_fields(article_text)
     index = load_index(settings.index_dir)
     texts = [c.text for c in index.chunks] + [d.text for d in index.documents]
-    for value in CARD_VALUES:
-        assert not any(value in t for t in texts), (suffix, value)
+    for key in PERSONAL:
+        assert not any(card[key] in t for t in texts), (suffix, key)
 
 
 def test_dev_set_recall_and_accuracy_within_tolerance_of_the_txt(built, dev_questions, txt_scores):

@@ -21,6 +21,7 @@ PIPELINE_SOURCES = (
     "ingest/convert.py",
     "ingest/clean.py",
     "ingest/blocks.py",
+    "ingest/author_blocks.py",
     "ingest/pii.py",
     "ingest/sentences.py",
     "ingest/chunking.py",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from qa.ingest.author_blocks import drop_author_paragraphs, drop_author_sections
 from qa.ingest.blocks import protect, restore, split_list_items
 from qa.ingest.documents import Document, Section
 from qa.ingest.pii import redact
@@ -228,7 +229,8 @@ def _clean_body(raw: str, blocks: list[str]) -> str:
             continue
         text = _RULE.sub(" ", _strip_inline(part))
         paragraphs += [_drop_calls_to_action(" ".join(p.split())) for p in split_list_items(text)]
-    return redact("\n\n".join(p for p in paragraphs if p))
+    paragraphs = drop_author_paragraphs([p for p in paragraphs if p])
+    return redact("\n\n".join(paragraphs))
 
 
 def is_call_to_action(sentence: str) -> bool:
@@ -266,7 +268,7 @@ def _assemble(
     text = title + "\n\n"
     sections: list[Section] = []
     used: set[str] = set()
-    for sec_title, anchor, level, raw in parts:
+    for sec_title, anchor, level, raw in drop_author_sections(parts):
         body = _clean_body(raw, blocks)
         if not body:
             continue

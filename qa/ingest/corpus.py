@@ -86,6 +86,9 @@ def read_source(path: Path) -> SourceFile:
         raise CorpusError(f"cannot read {path}: {exc.strerror or exc}") from None
     except ValueError as exc:
         raise CorpusError(f"{path} {exc}") from None
+    except Exception as exc:  # a converter's library failed in a way it does not name
+        reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+        raise CorpusError(f"{path} cannot be converted ({reason})") from None
     if not text.strip():
         raise CorpusError(f"{path} is empty")
     return SourceFile(path.name, text, hashlib.sha256(data).hexdigest())

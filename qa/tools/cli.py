@@ -43,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--if-stale", action="store_true", help="build only if stale or missing")
     b.add_argument("--max-chars", type=int, help="chunk size limit in characters")
     b.add_argument("--overlap", type=int, help="sentences repeated between chunks")
+    b.add_argument(
+        "--skip-bad", action="store_true", help="leave out unreadable documents and list them"
+    )
     b.set_defaults(func=_cmd_build)
 
     a = sub.add_parser("ask", help="answer a question")
@@ -140,13 +143,15 @@ def _cmd_build(args) -> int:
     from qa.index.embedding import ModelNotFoundError
 
     try:
-        report = build_index(settings)
+        report = build_index(settings, skip_bad=args.skip_bad)
     except (CorpusError, ModelNotFoundError, ValueError) as exc:
         raise UserError(f"build failed, previous index left as it was: {exc}") from None
     print(
         f"built {settings.index_dir}: {report.documents} documents, {report.chunks} chunks, "
         f"{report.sentences} sentences in {report.seconds:.1f}s"
     )
+    for reason in report.skipped:
+        print(f"skipped {reason}")
     _ensure_onnx(settings)
     return 0
 
