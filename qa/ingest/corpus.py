@@ -7,6 +7,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from tqdm import tqdm
+
 from qa.config import MAX_DOCUMENT_BYTES
 from qa.ingest.convert import suffixes, to_markdown
 
@@ -60,7 +62,8 @@ def read_documents(corpus_dir: Path, skip_bad: bool = False) -> Corpus:
         kinds = ", ".join(SUFFIXES)
         raise CorpusError(f"corpus directory {corpus_dir} has no document files ({kinds})")
     sources, skipped = [], []
-    for path in paths:
+    # A progress bar on a terminal only (disable=None), so logs and errors stay one line each.
+    for path in tqdm(paths, desc="reading documents", unit="doc", disable=None, leave=False):
         try:
             sources.append(read_source(path))
         except CorpusError as exc:

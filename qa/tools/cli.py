@@ -146,9 +146,11 @@ def _cmd_build(args) -> int:
         report = build_index(settings, skip_bad=args.skip_bad)
     except (CorpusError, ModelNotFoundError, ValueError) as exc:
         raise UserError(f"build failed, previous index left as it was: {exc}") from None
+    seconds = max(report.seconds, 1e-9)
     print(
         f"built {settings.index_dir}: {report.documents} documents, {report.chunks} chunks, "
-        f"{report.sentences} sentences in {report.seconds:.1f}s"
+        f"{report.sentences} sentences in {report.seconds:.1f}s "
+        f"({report.documents / seconds:.1f} documents/s, {report.chunks / seconds:.1f} chunks/s)"
     )
     for reason in report.skipped:
         print(f"skipped {reason}")

@@ -24,7 +24,8 @@ def test_bad_document_fails_the_build_and_skip_bad_builds_the_rest(tmp_path):
     built = qa("build", "--skip-bad", "--corpus", str(corpus), "--index", str(index))
     assert built.returncode == 0, built.stderr
     lines = built.stdout.splitlines()
-    assert any(line.startswith("built ") and "1 documents" in line for line in lines)
+    (done,) = [line for line in lines if line.startswith("built ")]
+    assert "1 documents" in done and "documents/s" in done and "chunks/s" in done
     assert any(
         line.startswith("skipped ") and "noise.pdf is not a PDF file" in line for line in lines
     )
