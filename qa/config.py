@@ -11,6 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_QUESTION_CHARS = 2000
+MAX_DOCUMENT_BYTES = 50_000_000  # a larger corpus file is refused before it is read
 
 
 @dataclass(frozen=True)

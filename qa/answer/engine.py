@@ -29,6 +29,7 @@ from qa.ingest.corpus import CorpusError
 from qa.ingest.pii import find_pii, redact
 
 NOT_SAID = "The article does not say{what}. The passages below are the nearest it has."
+NOT_SAID_MANY = "The documents do not say{what}. The passages below are the nearest they have."
 
 
 class QAEngine:
@@ -154,7 +155,8 @@ class QAEngine:
         shown = None if abstained else answer
         passages = [self._passage(e, shown) for e in evidence]
         if shown is None:
-            reply = NOT_SAID.format(what=reason)
+            not_said = NOT_SAID if len(self.index.documents) <= 1 else NOT_SAID_MANY
+            reply = not_said.format(what=reason)
         else:
             reply = self.chunks[shown.chunk_id].span_text(shown.start, shown.end)
         return AskResult(question, abstained, _safe(reply), passages)

@@ -4,7 +4,7 @@ missing -> write a saved, fingerprinted index, in that order."""
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -27,19 +27,21 @@ class BuildReport:
     sentences: int
     seconds: float
     fingerprint: str
+    skipped: list[str] = field(default_factory=list)  # bad files left out, each with its reason
 
 
-def build_index(settings: Settings, embedder=None) -> BuildReport:
-    """Build the index for `settings.corpus_dir` into `settings.index_dir` (atomically)."""
+def build_index(settings: Settings, embedder=None, skip_bad: bool = False) -> BuildReport:
+    """Build the index for `settings.corpus_dir` into `settings.index_dir` (atomically); a bad
+    document stops the build (`CorpusError`), or with `skip_bad` is left out and reported."""
     began = time.perf_counter()
-    plan = plan_build(settings)
+    plan = plan_build(settings, skip_bad)
     embedder = embedder or LazyEmbedder(plan.model)
     chunk_vectors = embed_missing(embedder, plan.chunk_keys(), plan.reuse.chunks)
     sentence_vectors = embed_missing(embedder, plan.sentence_keys(), plan.reuse.sentences)
     _write(plan, settings, chunk_vectors, sentence_vectors)
     seconds = time.perf_counter() - began
     counts = len(plan.documents), len(plan.chunks), len(plan.sentences)
-    return BuildReport(*counts, seconds, plan.fingerprint)
+    return BuildReport(*counts, seconds, plan.fingerprint, plan.skipped)
 
 
 def _write(

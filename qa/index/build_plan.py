@@ -18,7 +18,7 @@ from qa.index.fingerprint import fingerprint
 from qa.index.store import IndexUnavailable, load_index, read_manifest
 from qa.ingest.chunking import chunk_document
 from qa.ingest.clean import clean_document
-from qa.ingest.corpus import CorpusError, SourceFile, read_corpus
+from qa.ingest.corpus import CorpusError, SourceFile, read_documents
 from qa.ingest.documents import Chunk, Document
 
 Key = tuple[str, str]  # (document id, text)
@@ -43,6 +43,7 @@ class BuildPlan:
     chunks: list[Chunk]
     sentences: list[tuple[int, int, int]]  # (chunk_id, start, end), each sentence once
     reuse: Reusable
+    skipped: list[str] = field(default_factory=list)  # "<file> <reason>" of each bad file left out
 
     def chunk_keys(self) -> list[Key]:
         """What each chunk's vector is of, in chunk order."""
@@ -53,11 +54,12 @@ class BuildPlan:
         return [(self.chunks[s[0]].doc_id, _sentence_text(self.chunks, s)) for s in self.sentences]
 
 
-def plan_build(settings: Settings) -> BuildPlan:
-    """The plan for building `settings.corpus_dir` into `settings.index_dir`."""
+def plan_build(settings: Settings, skip_bad: bool = False) -> BuildPlan:
+    """The plan for building `settings.corpus_dir` into `settings.index_dir`; a bad document
+    raises `CorpusError`, or with `skip_bad` is left out and listed in `skipped`."""
     model = resolve_model(settings.model)
-    sources = read_corpus(settings.corpus_dir)
-    documents = [_clean(s) for s in sources]
+    corpus_read = read_documents(settings.corpus_dir, skip_bad)
+    sources, documents, skipped = _clean_all(corpus_read.sources, skip_bad)
     chunks: list[Chunk] = []
     for doc in documents:
         chunks.extend(chunk_document(doc, settings.chunk, first_id=len(chunks)))
@@ -70,6 +72,7 @@ def plan_build(settings: Settings) -> BuildPlan:
         chunks=chunks,
         sentences=_unique_sentences(chunks),
         reuse=reusable_vectors(settings.index_dir, model.model_id, corpus),
+        skipped=corpus_read.skipped + skipped,
     )
 
 
@@ -96,6 +99,25 @@ def reusable_vectors(index_dir: Path, model_id: str, corpus: dict[str, str]) -> 
         if c.doc_id in same:
             reuse.sentences[(c.doc_id, c.span_text(start, end))] = vector
     return reuse
+
+
+def _clean_all(
+    sources: list[SourceFile], skip_bad: bool
+) -> tuple[list[SourceFile], list[Document], list[str]]:
+    """The sources that clean into documents, the documents, and (with `skip_bad`) the
+    reasons of those left out; without it the first failure raises `CorpusError`."""
+    kept, documents, skipped = [], [], []
+    for source in sources:
+        try:
+            documents.append(_clean(source))
+            kept.append(source)
+        except CorpusError as exc:
+            if not skip_bad:
+                raise
+            skipped.append(str(exc))
+    if not documents:
+        raise CorpusError("no document in the corpus has text left after cleaning")
+    return kept, documents, skipped
 
 
 def _clean(source: SourceFile) -> Document:

@@ -11,12 +11,17 @@ from pathlib import Path
 from qa import __version__
 from qa.config import Settings
 from qa.index.embedding import ModelRef
+from qa.ingest.convert import format_sources
 from qa.ingest.corpus import file_hashes
 
 PACKAGE = Path(__file__).parent.parent  # qa/
 # Source files whose behaviour shapes the index: editing one makes the built index stale.
 PIPELINE_SOURCES = (
+    "ingest/corpus.py",
+    "ingest/convert.py",
     "ingest/clean.py",
+    "ingest/blocks.py",
+    "ingest/author_blocks.py",
     "ingest/pii.py",
     "ingest/sentences.py",
     "ingest/chunking.py",
@@ -34,6 +39,8 @@ def fingerprint(settings: Settings, model: ModelRef) -> str:
     code = hashlib.sha256()
     for name in PIPELINE_SOURCES:
         code.update((PACKAGE / name).read_bytes())
+    for path in format_sources():  # every converter in qa/ingest/formats/
+        code.update(path.read_bytes())
     payload = {
         "corpus": file_hashes(settings.corpus_dir),
         "chunk": asdict(settings.chunk),

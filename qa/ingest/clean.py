@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from qa.ingest.author_blocks import drop_author_paragraphs, drop_author_sections
+from qa.ingest.blocks import protect, restore, split_list_items
 from qa.ingest.documents import Document, Section
 from qa.ingest.pii import redact
 
@@ -96,10 +98,11 @@ def clean_document(raw: str, doc_id: str) -> Document:
         title = _strip_inline(first.lstrip("#").strip())
     else:  # no title line: name the document after its file, keep every line as body
         title, rest = _title_from_id(doc_id), lines[title_index:]
+    rest, blocks = protect(rest)
     body = "\n".join(_drop_junk_lines(rest))
     body, toc = _remove_toc(body)
     sections = _split_sections(body, toc)
-    return _assemble(doc_id, title, sections)
+    return _assemble(doc_id, title, sections, blocks)
 
 
 def _title_from_id(doc_id: str) -> str:
@@ -215,12 +218,19 @@ def _strip_inline(text: str) -> str:
     return text.replace("**", "").replace("__", "")
 
 
-def _clean_body(raw: str) -> str:
-    """Inline markup removed, rules dropped, lines joined into paragraphs, calls to action
-    dropped, PII redacted."""
-    text = _RULE.sub(" ", _strip_inline(raw))
-    paragraphs = [_drop_calls_to_action(" ".join(p.split())) for p in re.split(r"\n\s*\n", text)]
-    return redact("\n\n".join(p for p in paragraphs if p))
+def _clean_body(raw: str, blocks: list[str]) -> str:
+    """Inline markup removed, rules dropped, lines joined into paragraphs (a list item is one),
+    calls to action dropped, code and tables put back verbatim, PII redacted."""
+    paragraphs = []
+    for part in re.split(r"\n\s*\n", raw):
+        block = restore(part, blocks)
+        if block is not None:
+            paragraphs.append(block)
+            continue
+        text = _RULE.sub(" ", _strip_inline(part))
+        paragraphs += [_drop_calls_to_action(" ".join(p.split())) for p in split_list_items(text)]
+    paragraphs = drop_author_paragraphs([p for p in paragraphs if p])
+    return redact("\n\n".join(paragraphs))
 
 
 def is_call_to_action(sentence: str) -> bool:
@@ -251,13 +261,15 @@ def _drop_calls_to_action(paragraph: str) -> str:
     return " ".join(s for s, d in zip(sentences, drop, strict=True) if not d)
 
 
-def _assemble(doc_id: str, title: str, parts: list[tuple[str, str, int, str]]) -> Document:
+def _assemble(
+    doc_id: str, title: str, parts: list[tuple[str, str, int, str]], blocks: list[str]
+) -> Document:
     """Join title, headings and bodies into one text and record each body's offsets."""
     text = title + "\n\n"
     sections: list[Section] = []
     used: set[str] = set()
-    for sec_title, anchor, level, raw in parts:
-        body = _clean_body(raw)
+    for sec_title, anchor, level, raw in drop_author_sections(parts):
+        body = _clean_body(raw, blocks)
         if not body:
             continue
         anchor = _unique(anchor or slugify(sec_title) or "section", used)

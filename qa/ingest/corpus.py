@@ -1,4 +1,5 @@
-"""Reading the corpus directory: which files are documents, and their bytes."""
+"""Reading the corpus directory: which files are documents, and their text (via the format's
+converter in `qa.ingest.formats`)."""
 
 from __future__ import annotations
 
@@ -6,20 +7,33 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-SUFFIXES = (".txt", ".md", ".markdown")
+from tqdm import tqdm
+
+from qa.config import MAX_DOCUMENT_BYTES
+from qa.ingest.convert import suffixes, to_markdown
+
+SUFFIXES = suffixes()
 
 
 class CorpusError(RuntimeError):
-    """A corpus file cannot be used; the message names it."""
+    """A corpus file cannot be used; the message names it and says why, in one line."""
 
 
 @dataclass(frozen=True)
 class SourceFile:
-    """One document's raw text and the hash of its bytes."""
+    """One document's text (Markdown for the cleaner) and the hash of its bytes."""
 
     doc_id: str
     text: str
     sha256: str
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """The readable documents, and the files left out with the reason (`skip_bad` only)."""
+
+    sources: list[SourceFile]
+    skipped: list[str]
 
 
 def corpus_paths(corpus_dir: Path) -> list[Path]:
@@ -30,26 +44,61 @@ def corpus_paths(corpus_dir: Path) -> list[Path]:
 
 
 def file_hashes(corpus_dir: Path) -> dict[str, str]:
-    """{file name: sha256 of its bytes} for every document file."""
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in corpus_paths(corpus_dir)}
+    """{file name: sha256 of its bytes} for every document file (none over the size limit
+    is read: its size stands in for the hash)."""
+    return {p.name: _hash_file(p) for p in corpus_paths(corpus_dir)}
 
 
-def read_corpus(corpus_dir: Path) -> list[SourceFile]:
-    """Every document as text; an unreadable, non-UTF-8 or empty file raises `CorpusError`."""
+def read_corpus(corpus_dir: Path, skip_bad: bool = False) -> list[SourceFile]:
+    """Every document as text; a bad file raises `CorpusError` (see `read_documents`)."""
+    return read_documents(corpus_dir, skip_bad).sources
+
+
+def read_documents(corpus_dir: Path, skip_bad: bool = False) -> Corpus:
+    """Every readable document. A file that cannot be used raises `CorpusError` naming it, or
+    with `skip_bad` is left out and listed in `Corpus.skipped`."""
     paths = corpus_paths(corpus_dir)
     if not paths:
-        raise CorpusError(f"corpus directory {corpus_dir} has no .txt or .md files")
-    return [_read(p) for p in paths]
+        kinds = ", ".join(SUFFIXES)
+        raise CorpusError(f"corpus directory {corpus_dir} has no document files ({kinds})")
+    sources, skipped = [], []
+    # A progress bar on a terminal only (disable=None), so logs and errors stay one line each.
+    for path in tqdm(paths, desc="reading documents", unit="doc", disable=None, leave=False):
+        try:
+            sources.append(read_source(path))
+        except CorpusError as exc:
+            if not skip_bad:
+                raise
+            skipped.append(str(exc))
+    if not sources:
+        raise CorpusError(f"corpus directory {corpus_dir} has no readable document")
+    return Corpus(sources, skipped)
 
 
-def _read(path: Path) -> SourceFile:
+def read_source(path: Path) -> SourceFile:
+    """One file's text; `CorpusError` naming the file and the reason if it cannot be used."""
     try:
+        size = path.stat().st_size
+        if size > MAX_DOCUMENT_BYTES:
+            raise ValueError(
+                f"is {size / 1e6:.0f} MB, over the {MAX_DOCUMENT_BYTES / 1e6:.0f} MB limit"
+            )
         data = path.read_bytes()
-        text = data.decode("utf-8")
+        text = to_markdown(data, path.suffix)
     except OSError as exc:
         raise CorpusError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise CorpusError(f"{path} is not UTF-8 text") from None
+    except ValueError as exc:
+        raise CorpusError(f"{path} {exc}") from None
+    except Exception as exc:  # a converter's library failed in a way it does not name
+        reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+        raise CorpusError(f"{path} cannot be converted ({reason})") from None
     if not text.strip():
         raise CorpusError(f"{path} is empty")
     return SourceFile(path.name, text, hashlib.sha256(data).hexdigest())
+
+
+def _hash_file(path: Path) -> str:
+    size = path.stat().st_size
+    if size > MAX_DOCUMENT_BYTES:
+        return f"size:{size}"
+    return hashlib.sha256(path.read_bytes()).hexdigest()

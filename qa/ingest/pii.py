@@ -1,4 +1,5 @@
-"""A generic guard against personal data: e-mails, phone numbers, street addresses, social handles.
+"""A generic guard against personal data: e-mails, phone numbers, street addresses, social handles
+(`@name`, a labelled username, or a dotted handle in brackets after a name), dates of birth.
 
 It runs on every document at build time and on every answer at query time, so no single
 document's cleaning rules are the last line of defence.
@@ -15,6 +16,14 @@ _STREET_TYPES = (
     "Greens?|Terrace|Parkway|Pkwy|Square|Sq|Circle|Cir|Highway|Hwy|Trail|Crescent|Close|"
     "Heights|Gardens|Plaza|Ridge|Loop|Alley|Crossing|Estates?|Manor|Mews|Junction|Harbor|"
     "Harbour|Meadows?|Springs?|Station|Village|Valley|Views?|Walks?|Wells?|Isle|Landing"
+)
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+_DATE = (
+    r"(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH},?\s+\d{{4}}|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})"
 )
 PATTERNS: dict[str, re.Pattern[str]] = {
     "email": re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}"),
@@ -33,6 +42,18 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     "handle": re.compile(r"(?<![\w@])@[A-Za-z_][\w.]{2,30}\b"),
+    "labelled_handle": re.compile(
+        r"\b(?:user ?name|handle|twitter|instagram|tiktok|telegram|github)\s*:\s*@?[\w.]{3,30}",
+        re.IGNORECASE,
+    ),
+    "bracketed_handle": re.compile(  # "Ann Lee (ann.lee_99)": a handle after a name
+        r"(?<=[a-z] )\((?!@?[\w.]*\.(?:com|org|net|html?|pdf|txt|md|py|js|docx)\))"
+        r"@?[a-z][a-z0-9]*[._][a-z0-9._]*[a-z0-9]\)"
+    ),
+    "birth_date": re.compile(
+        rf"\b(?:born(?:\s+on)?|birth\s?date|date\s+of\s+birth|d\.?o\.?b\.?|b\.)\s*[:(]?\s*{_DATE}",
+        re.IGNORECASE,
+    ),
 }
 
 

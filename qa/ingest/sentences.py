@@ -6,6 +6,8 @@ from functools import lru_cache
 
 import pysbd
 
+from qa.ingest.blocks import is_verbatim
+
 
 @lru_cache(maxsize=1)
 def _segmenter() -> pysbd.Segmenter:
@@ -23,7 +25,9 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     for paragraph in text[start:end].split("\n\n"):
         p_start = text.index(paragraph, cursor) if paragraph else cursor
         cursor = p_start + len(paragraph)
-        if paragraph.strip():
+        if paragraph.strip() and is_verbatim(paragraph):  # code or a table: one span, as it is
+            spans.append((p_start, p_start + len(paragraph.rstrip())))
+        elif paragraph.strip():
             spans.extend(_locate(text, _segmenter().segment(paragraph), p_start, cursor))
     return spans
 

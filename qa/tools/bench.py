@@ -24,7 +24,8 @@ from pathlib import Path
 from qa.tools.user_error import UserError
 
 HEAVY = ("torch", "transformers", "sentence_transformers", "gradio")
-PARTS = ("startup", "query", "build", "http", "scale")
+PARTS = ("startup", "query", "build", "ingest", "http", "scale")
+INGEST_DOCUMENTS = 1000
 BACKENDS = ("onnx", "torch")
 STAGES = ("embed", "dense", "lexical", "fusion", "answer", "total")
 COLD_RUNS = 3
@@ -56,6 +57,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help=f"--scale: the whole ask on milvus-lite too (sizes up to {MILVUS_LITE_MAX:,})",
     )
     p.add_argument("--parts", help=f"comma list of {','.join(PARTS)} (default: all asked for)")
+    p.add_argument(
+        "--ingest-docs",
+        type=int,
+        default=INGEST_DOCUMENTS,
+        help=f"generated mixed-format documents for the ingest figure ({INGEST_DOCUMENTS})",
+    )
     p.set_defaults(func=main)
 
 
@@ -76,6 +83,8 @@ def main(args) -> int:
             report["query"] = query(settings, questions, rounds)
         if "build" in parts:
             report["build"] = build(settings, Path(tmp) / "scratch")
+        if "ingest" in parts:
+            report["ingest"] = ingest(settings, Path(tmp) / "generated", args.ingest_docs)
         if "http" in parts:
             report["http"] = http_latency(questions, rounds, env)
         if "scale" in parts:
@@ -150,6 +159,22 @@ def build(settings, target: Path) -> dict:
         "chunks_per_s": round(full.chunks / full.seconds, 1),
         "unchanged_rebuild_s": round(again.seconds, 2),
     }
+
+
+def ingest(settings, target: Path, count: int) -> dict:
+    """Read + clean + chunk `count` generated mixed-format documents (no embedding)."""
+    from qa.ingest.clean import clean_document
+    from qa.ingest.corpus import read_corpus
+    from qa.ingest.sentences import split_sentences
+    from qa.tools.ingest_bench import generate, measure
+
+    sentences = []
+    for source in read_corpus(settings.corpus_dir):
+        doc = clean_document(source.text, source.doc_id)
+        sentences += [doc.text[a:b] for a, b in split_sentences(doc.text)]
+    target.mkdir(parents=True)
+    formats = generate(target, sentences, max(count, 1))
+    return {"formats": formats, **measure(target, settings.chunk.max_chars)}
 
 
 def http_latency(questions: list[dict], rounds: int, env: dict | None = None) -> dict:
@@ -269,6 +294,14 @@ def render(report: dict) -> str:
         lines.append(
             f"\nbuild: {b['chunks']} chunks + {b['sentences']} sentences in {b['seconds']} s "
             f"({b['chunks_per_s']} chunks/s); unchanged rebuild {b['unchanged_rebuild_s']} s"
+        )
+    if "ingest" in report:
+        g = report["ingest"]
+        per = ", ".join(f"{s} {f['documents_per_s']}/s" for s, f in g["per_format"].items())
+        lines.append(
+            f"\ningest (read, clean, chunk; no embedding): {g['documents']} generated documents, "
+            f"{g['chunks']} chunks in {g['seconds']} s: {g['documents_per_s']} documents/s, "
+            f"{g['chunks_per_s']} chunks/s ({per})"
         )
     if "http" in report:
         lines.append("\nHTTP over loopback")

@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--if-stale", action="store_true", help="build only if stale or missing")
     b.add_argument("--max-chars", type=int, help="chunk size limit in characters")
     b.add_argument("--overlap", type=int, help="sentences repeated between chunks")
+    b.add_argument(
+        "--skip-bad", action="store_true", help="leave out unreadable documents and list them"
+    )
     b.set_defaults(func=_cmd_build)
 
     a = sub.add_parser("ask", help="answer a question")
@@ -167,13 +170,17 @@ def _cmd_build(args) -> int:
     from qa.index.search import StoreUnavailable
 
     try:
-        report = build_index(settings)
+        report = build_index(settings, skip_bad=args.skip_bad)
     except (CorpusError, ModelNotFoundError, ValueError, StoreUnavailable) as exc:
         raise UserError(f"build failed, previous index left as it was: {exc}") from None
+    seconds = max(report.seconds, 1e-9)
     print(
         f"built {_where(settings)}: {report.documents} documents, {report.chunks} chunks, "
-        f"{report.sentences} sentences in {report.seconds:.1f}s"
+        f"{report.sentences} sentences in {report.seconds:.1f}s "
+        f"({report.documents / seconds:.1f} documents/s, {report.chunks / seconds:.1f} chunks/s)"
     )
+    for reason in report.skipped:
+        print(f"skipped {reason}")
     _ensure_onnx(settings)
     return 0
 

@@ -90,10 +90,34 @@ _JS = r"""
     root.querySelectorAll(".qa-target").forEach((s) => s.classList.remove("qa-target"));
     target.classList.add("qa-target");
     target.setAttribute("tabindex", "-1");
+    markDocument(root, target.closest("article.qa-doc"));
     root.scrollTop = target.offsetTop - 8;
     root.scrollIntoView({ block: "nearest" });
     target.focus({ preventScroll: true });
   };
+  // Several documents: a picker of their titles above the article view switches between them
+  // (the one shown is marked current), and a section link switches to its document.
+  const markDocument = (root, doc) => {
+    if (!doc || !doc.id) return;
+    document.querySelectorAll("#qa-article .qa-doc-tab").forEach((tab) => {
+      if (tab.dataset.target === doc.id) tab.setAttribute("aria-current", "true");
+      else tab.removeAttribute("aria-current");
+    });
+  };
+  const showDocument = (id) => {
+    const root = box();
+    const doc = root && [...root.querySelectorAll("article.qa-doc")].find((d) => d.id === id);
+    if (!doc) return;
+    markDocument(root, doc);
+    root.scrollTop = doc.offsetTop - 8;
+    root.scrollIntoView({ block: "nearest" });
+  };
+  document.addEventListener("click", (event) => {
+    const tab = event.target.closest && event.target.closest("button.qa-doc-tab");
+    if (!tab) return;
+    event.preventDefault();
+    showDocument(tab.dataset.target);
+  }, true);
   document.addEventListener("click", (event) => {
     const link = event.target.closest && event.target.closest("a.qa-section-link");
     if (!link) return;
@@ -177,6 +201,23 @@ CSS = """
   line-height: 1.6; scroll-behavior: auto;
 }
 #qa-article h1.qa-doc-title { font-size: 1.35em; margin: .2em 0 .6em; }
+#qa-article .qa-doc-picker {
+  display: flex; flex-wrap: wrap; gap: .3em; padding: .2em 0 .5em;
+  border-bottom: 1px solid var(--border-color-primary); margin-bottom: .4em;
+}
+#qa-article button.qa-doc-tab {
+  font-size: .85em; padding: .2em .6em; border-radius: 999px; cursor: pointer;
+  border: 1px solid var(--border-color-primary); background: var(--background-fill-secondary);
+}
+#qa-article button.qa-doc-tab[aria-current="true"] {
+  border-color: var(--color-accent); font-weight: 700;
+}
+#qa-article button.qa-doc-tab:focus-visible {
+  outline: 3px solid var(--color-accent); outline-offset: 2px;
+}
+#qa-chat .qa-passage-doc {
+  font-size: .8em; color: var(--body-text-color-subdued); margin-bottom: .1em;
+}
 #qa-article section.qa-section { padding: .2em .6em; border-radius: 6px; }
 #qa-article section.qa-section h2 { font-size: 1.1em; margin: .9em 0 .3em; }
 #qa-article section.qa-section h3 { font-size: 1em; margin: .8em 0 .3em; }

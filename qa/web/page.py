@@ -6,20 +6,25 @@ The page only renders what `QAService.ask` returns (see `qa.web.render_html`); t
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import gradio as gr
 
 from qa.answer.question import MAX_HISTORY, QuestionError
 from qa.answer.result import AskResult
+from qa.index.store import IndexUnavailable, read_manifest
 from qa.web.assets import CSS, JS, theme
 from qa.web.feedback import FeedbackStore, Turn
 from qa.web.render_html import (
+    document_titles,
     render_article,
     render_notice,
+    render_picker,
     render_question,
     render_result,
     render_status,
@@ -38,6 +43,7 @@ EXAMPLES = [
     "Why does Russia need Israel?",
     "What is the capital of Australia?",
 ]
+EXAMPLES_FILE = "examples.json"  # beside the documents: a JSON list of questions
 PLACEHOLDER = "Ask a question about the article, or pick one of the examples."
 # Filled in by the page script: a character counter shown as the question nears the limit.
 COUNTER = '<div id="qa-counter" class="qa-counter" aria-live="polite" hidden></div>'
@@ -51,17 +57,73 @@ INTRO = (
     '"Summarize the article" quotes its opening and conclusion. It gives no opinions or '
     "translations of its own, and says so when the article does not answer."
 )
+INTRO_MANY = (
+    "## Document QA\n"
+    "Answers are sentences quoted from the documents, with the passages they come from and the "
+    "document each is in. Follow the section link to read it in context; the titles above the "
+    "documents switch between them.\n\n"
+    'Ask what they say, why, how or who, whether a claim holds, or follow up ("And China?"). '
+    "It gives no opinions or translations of its own, and says so when the documents do not "
+    "answer."
+)
+
+
+@dataclass(frozen=True)
+class Wording:
+    """What the page calls what it serves: one article, or several documents."""
+
+    intro: str
+    placeholder: str
+    box: str
+    pane: str
+
+
+ONE = Wording(INTRO, PLACEHOLDER, "Ask about the article… (Enter to send)", "### Article")
+MANY = Wording(
+    INTRO_MANY,
+    "Ask a question about the documents, or pick one of the examples.",
+    "Ask about the documents… (Enter to send)",
+    "### Documents",
+)
+
+
+def wording(index_dir: Path) -> Wording:
+    """`MANY` when the index holds several documents, else `ONE` (also when it is missing)."""
+    try:
+        count = read_manifest(index_dir).get("counts", {}).get("documents", 1)
+    except IndexUnavailable:
+        return ONE
+    return MANY if count > 1 else ONE
+
+
+def load_examples(corpus_dir: Path) -> list[str]:
+    """The questions in `examples.json` beside the documents, else the shipped `EXAMPLES`."""
+    path = corpus_dir / EXAMPLES_FILE
+    try:
+        examples = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return list(EXAMPLES)
+    except (OSError, ValueError) as exc:
+        log.warning("%s unreadable (%s): showing the default examples", path, exc)
+        return list(EXAMPLES)
+    ok = isinstance(examples, list) and all(isinstance(q, str) and q.strip() for q in examples)
+    if not ok or not examples:
+        log.warning("%s is not a list of questions: showing the default examples", path)
+        return list(EXAMPLES)
+    return examples
 
 
 def build_page(service: QAService, store: FeedbackStore | None = None) -> gr.Blocks:
     """The Blocks app; call `.queue(...)` on it and mount it (see `qa.web.server`)."""
     handlers = _Handlers(service, store)
-    with gr.Blocks(title="Article QA", analytics_enabled=False) as demo:
+    words = wording(service.settings.index_dir)
+    title = "Article QA" if words is ONE else "Document QA"
+    with gr.Blocks(title=title, analytics_enabled=False) as demo:
         turns = gr.State({})
         article_version = gr.State(None)
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=360):
-                gr.Markdown(INTRO, elem_id="qa-intro")
+                gr.Markdown(words.intro, elem_id="qa-intro")
                 chatbot = gr.Chatbot(
                     elem_id="qa-chat",
                     label="Conversation",
@@ -70,14 +132,14 @@ def build_page(service: QAService, store: FeedbackStore | None = None) -> gr.Blo
                     autoscroll=False,
                     latex_delimiters=[],
                     buttons=["copy"],
-                    placeholder=PLACEHOLDER,
+                    placeholder=words.placeholder,
                 )
                 with gr.Row(elem_id="qa-input-row"):
                     question = gr.Textbox(
                         elem_id="qa-question",
                         label="Question",
                         show_label=False,
-                        placeholder="Ask about the article… (Enter to send)",
+                        placeholder=words.box,
                         lines=1,
                         max_lines=4,
                         scale=8,
@@ -89,10 +151,13 @@ def build_page(service: QAService, store: FeedbackStore | None = None) -> gr.Blo
                 gr.HTML(COUNTER, elem_id="qa-hint", padding=False)
                 status = gr.HTML("", elem_id="qa-status", padding=False)
                 examples = gr.Examples(
-                    EXAMPLES, inputs=question, label="Examples", elem_id="qa-examples"
+                    load_examples(service.settings.corpus_dir),
+                    inputs=question,
+                    label="Examples",
+                    elem_id="qa-examples",
                 )
             with gr.Column(scale=2, min_width=320):
-                gr.Markdown("### Article", elem_id="qa-article-title")
+                gr.Markdown(words.pane, elem_id="qa-article-title")
                 article = gr.HTML(render_notice("The article is loading…"), elem_id="qa-article")
 
         inputs = [question, chatbot, turns, article_version]
@@ -174,8 +239,9 @@ class _Handlers:
         messages.append({"role": "user", "content": render_question(message)})
         turn = _turn(result, history)
         turns[len(messages)] = asdict(turn)
-        ids = section_ids(self.service.documents()[1])
-        reply = render_result(result, PASSAGES_SHOWN, ids)
+        documents = self.service.documents()[1]
+        ids = section_ids(documents)
+        reply = render_result(result, PASSAGES_SHOWN, ids, document_titles(documents))
         messages.append({"role": "assistant", "content": reply})
         if result.abstained:
             self._store(lambda s: s.record_abstention(turn))
@@ -212,7 +278,8 @@ class _Handlers:
         current, documents = self.service.documents()
         if current is not None and current == version:
             return gr.skip(), version
-        html = f'<div class="qa-article-scroll">{render_article(documents)}</div>'
+        article = f'<div class="qa-article-scroll">{render_article(documents)}</div>'
+        html = render_picker(documents) + article
         return html, current
 
     def _store(self, write) -> None:

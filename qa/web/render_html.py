@@ -43,6 +43,7 @@ def section_anchor(anchor: str, title: str) -> str:
 
 
 SectionIds = dict[tuple[str, str], str]
+Titles = dict[str, str]  # document id -> title, given only when there are several documents
 
 # Words that tie a sentence to the one before it. An answer that starts with one is a quotation
 # out of its context; the page shows it as a quotation with the connective de-emphasised.
@@ -120,13 +121,23 @@ def render_answer(result: AskResult) -> str:
     )
 
 
-def render_result(result: AskResult, passages: int = 3, ids: SectionIds | None = None) -> str:
+def document_titles(documents: Sequence[Document]) -> Titles | None:
+    """{doc id: title} when there are several documents (passages then name theirs), else None."""
+    return {d.doc_id: d.title for d in documents} if len(documents) > 1 else None
+
+
+def render_result(
+    result: AskResult,
+    passages: int = 3,
+    ids: SectionIds | None = None,
+    titles: Titles | None = None,
+) -> str:
     """The reply: the answer sentence, then the top passages (collapsed for abstentions)."""
     shown = result.passages[:passages]
     cls = "qa-reply qa-abstained" if result.abstained else "qa-reply qa-answered"
     label = "Nearest passages" if result.abstained else "Sources"
     opened = "" if result.abstained else " open"
-    items = "".join(render_passage(p, rank, ids) for rank, p in enumerate(shown, 1))
+    items = "".join(render_passage(p, rank, ids, titles) for rank, p in enumerate(shown, 1))
     sources = (
         f'<details class="qa-sources"{opened}><summary>{label} ({len(shown)})</summary>'
         f"{items}</details>"
@@ -136,8 +147,11 @@ def render_result(result: AskResult, passages: int = 3, ids: SectionIds | None =
     return f'<div class="{cls}">{render_answer(result)}{sources}</div>'
 
 
-def render_passage(p: Passage, rank: int, ids: SectionIds | None = None) -> str:
-    """One passage: section link, relevance bar, text with the answer sentence marked."""
+def render_passage(
+    p: Passage, rank: int, ids: SectionIds | None = None, titles: Titles | None = None
+) -> str:
+    """One passage: its document's title (when there are several), section link, relevance
+    bar, text with the answer sentence marked."""
     pct = relevance(p.score)
     anchor = section_anchor(p.anchor, p.section)
     dom_id = (ids or {}).get((p.doc, anchor), anchor)
@@ -150,8 +164,11 @@ def render_passage(p: Passage, rank: int, ids: SectionIds | None = None) -> str:
         f'<span class="qa-bar"><span class="qa-fill qa-w{round(pct / 10)}"></span></span>'
         f"{pct}%</span>"
     )
+    doc = (
+        f'<div class="qa-passage-doc">{text_html(titles.get(p.doc, p.doc))}</div>' if titles else ""
+    )
     return (
-        f'<div class="qa-passage">'
+        f'<div class="qa-passage">{doc}'
         f'<div class="qa-passage-head"><span class="qa-rank">{rank}</span>{link}{bar}</div>'
         f'<div class="qa-passage-text">{highlighted(p)}</div></div>'
     )
@@ -169,17 +186,39 @@ def highlighted(p: Passage) -> str:
 
 
 def render_article(documents: Sequence[Document]) -> str:
-    """The whole cleaned article(s), one element per section with `id` = the section anchor."""
+    """The whole cleaned article(s), one element per section with `id` = the section anchor
+    (several documents: each also with `id` = `doc_dom_id`, for the picker)."""
     if not documents:
         return render_notice("The article is loading…")
     ids = section_ids(documents)
-    return "".join(_document(d, ids) for d in documents)
+    several = len(documents) > 1
+    return "".join(_document(d, ids, several) for d in documents)
 
 
-def _document(doc: Document, ids: SectionIds) -> str:
+def doc_dom_id(doc_id: str) -> str:
+    """The DOM id of a document's element in the article view."""
+    return "doc-" + (slugify(doc_id) or "document")
+
+
+def render_picker(documents: Sequence[Document]) -> str:
+    """Buttons with the documents' titles that switch the article view between them; empty
+    for a single document."""
+    if len(documents) <= 1:
+        return ""
+    current = ' aria-current="true"'
+    buttons = "".join(
+        f'<button type="button" class="qa-doc-tab" data-target="{attr(doc_dom_id(d.doc_id))}"'
+        f"{current if i == 0 else ''}>{text_html(d.title)}</button>"
+        for i, d in enumerate(documents)
+    )
+    return f'<nav class="qa-doc-picker" aria-label="Documents">{buttons}</nav>'
+
+
+def _document(doc: Document, ids: SectionIds, several: bool = False) -> str:
     sections = "".join(_section(doc, s, ids) for s in doc.sections)
+    dom_id = f' id="{attr(doc_dom_id(doc.doc_id))}"' if several else ""
     return (
-        f'<article class="qa-doc" data-doc="{attr(doc.doc_id)}">'
+        f'<article class="qa-doc"{dom_id} data-doc="{attr(doc.doc_id)}">'
         f'<h1 class="qa-doc-title">{text_html(doc.title)}</h1>{sections}</article>'
     )
 

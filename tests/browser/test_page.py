@@ -207,7 +207,8 @@ def test_abstention_looks_different_and_collapses_its_passages(app_page, served)
     question = "What is the capital of Australia?"
     reply = app_page.ask(question)
     assert reply.locator(".qa-abstained").count() == 1
-    assert reply.locator(".qa-answer").inner_text().startswith("The article does not say")
+    # this fixture serves two documents (the seed and a hostile one): the page says so
+    assert reply.locator(".qa-answer").inner_text().startswith("The documents do not say")
     details = reply.locator("details.qa-sources")
     assert details.get_attribute("open") is None
     assert not reply.locator(".qa-passage").first.is_visible()

@@ -46,6 +46,16 @@ def test_scale_run_reports_a_small_size(capsys, tmp_path):
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_ingest_figure_reads_cleans_and_chunks_generated_mixed_formats(capsys):
+    code = main(["bench", "--json", "--parts", "ingest", "--ingest-docs", "10"])
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)["ingest"]
+    assert report["formats"] == [".md", ".html", ".docx", ".txt", ".pdf"]  # reportlab: test extra
+    assert report["documents"] == 10 and report["chunks"] >= 10 * 3  # three sections each
+    assert set(report["per_format"]) == set(report["formats"])
+    assert report["documents_per_s"] > 0 and report["chunks_per_s"] > 0
+
+
 def test_synthetic_vectors_have_neighbour_structure(real):
     vectors = Generator(real, seed=1).draw(5000)
     assert vectors.shape == (5000, real.shape[1])
