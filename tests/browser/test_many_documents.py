@@ -88,13 +88,13 @@ def test_passages_name_their_document_links_open_it_and_the_picker_switches(app)
     chips = page.locator("#qa-examples button.gallery-item")
     assert [c.strip() for c in chips.all_inner_texts()] == EXAMPLES
 
-    reply = app.ask("How long were flights grounded by the ash cloud?")
-    first = reply.locator(".qa-passage").first
-    assert first.locator(".qa-passage-doc").inner_text() == "Volcanoes of Iceland"
-    assert "six days" in reply.locator(".qa-answer").inner_text()
-    first.locator("a.qa-section-link").click()
-    assert current_document(page) == "Volcanoes of Iceland"
-    assert at_top(page, "eruptions")
+    _ask_and_follow(
+        app,
+        "How long were flights grounded by the ash cloud?",
+        "Volcanoes of Iceland",
+        "six days",
+        "eruptions",
+    )
 
     tabs.nth(2).click()  # switch to the Russia article
     assert current_document(page) == RUSSIA
@@ -103,13 +103,20 @@ def test_passages_name_their_document_links_open_it_and_the_picker_switches(app)
     )
     assert pane_position(page, "eruptions") < 0
 
-    reply = app.ask(EXAMPLES[0])  # a deep link into another document after the switch
+    # a deep link into another document after the switch
+    _ask_and_follow(app, EXAMPLES[0], "Tea in Britain", "Catherine of Braganza", "history")
+
+
+def _ask_and_follow(app, question: str, document: str, phrase: str, anchor: str) -> None:
+    """Ask; the first passage names `document` and the answer holds `phrase`; its section link
+    opens `document` in the pane at `anchor`."""
+    reply = app.ask(question)
     first = reply.locator(".qa-passage").first
-    assert first.locator(".qa-passage-doc").inner_text() == "Tea in Britain"
-    assert "Catherine of Braganza" in reply.locator(".qa-answer").inner_text()
+    assert first.locator(".qa-passage-doc").inner_text() == document
+    assert phrase in reply.locator(".qa-answer").inner_text()
     first.locator("a.qa-section-link").click()
-    assert current_document(page) == "Tea in Britain"
-    assert at_top(page, "history")
+    assert current_document(app.page) == document
+    assert at_top(app.page, anchor)
 
 
 def test_abstention_speaks_of_the_documents(app):

@@ -34,7 +34,7 @@ QUESTIONS = [
     "Will Russia defend Iran militarily?",
     "Does Russia sell weapons to Iran?",
 ]
-JSON_WORKERS, GRADIO_WORKERS = 3, 2
+JSON_WORKERS, GRADIO_WORKERS = 12, 4  # 16 clients, as the issue asks
 WORKERS = JSON_WORKERS + GRADIO_WORKERS
 SWITCH_BOUND = 180  # seconds for the build plus the swap; only a broken reload reaches it
 
