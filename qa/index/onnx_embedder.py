@@ -255,7 +255,9 @@ def _export_graph(folder: Path, target: Path) -> None:
 
     import torch
     from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()  # no "Loading weights" bar in the build's output
     encoder = AutoModel.from_pretrained(str(folder), attn_implementation="eager").eval()
     names = model_inputs(encoder)
     wrapped = _pooled(encoder, segments="token_type_ids" in names)

@@ -133,3 +133,18 @@ def test_help_and_check_import_neither_torch_nor_gradio(argv, fresh_index):
     proc, heavy = _run_qa(fresh_index, *argv)
     assert proc.returncode == 0, proc.stderr
     assert heavy == []
+
+
+def test_a_build_that_exports_says_so_in_one_line_without_progress_bars(tmp_path, fresh_index):
+    env = {**os.environ, "QA_INDEX": fresh_index, "QA_CACHE": str(tmp_path)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "qa", "build", "--if-stale"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "exported" in proc.stdout and "ONNX" in proc.stdout
+    assert "Loading weights" not in proc.stdout + proc.stderr
+    assert "it/s" not in proc.stderr, proc.stderr
