@@ -13,7 +13,7 @@ import numpy as np
 from qa.answer.abstain import AbstentionPolicy
 from qa.answer.answer_sentence import AnswerSentence, SentencePicker
 from qa.answer.evidence import Evidence, select_evidence
-from qa.answer.followup import contextualise, proper_names
+from qa.answer.followup import contextualise, mentioning_first, proper_names
 from qa.answer.question import normalise_history, normalise_question
 from qa.answer.ranking import CANDIDATES, HybridRanker, SentenceTable, Weights
 from qa.answer.result import AskResult, Passage
@@ -101,6 +101,8 @@ class QAEngine:
         if self.reranker is not None:
             ranked = self.reranker.run(text, ranked, self.chunks)
             clock.lap("rerank")
+        if context.subject:  # "And China?": the answer is read where China is named
+            ranked = mentioning_first(ranked, lambda i: self.chunks[i].text, context.subject)
         summary = self.summaries and is_summary_request(text)
         if summary:
             ranked = opening_and_closing(ranked, self.chunks) or ranked

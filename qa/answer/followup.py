@@ -5,17 +5,22 @@ A question that is short or leans on an earlier turn ("What about China?", "And 
 the query vector and its words are added to the lexical query. A full question that names
 its own subject is left alone, so a change of topic is not dragged back.
 
-A follow-up that names a new subject ("And China?" after "Is Russia ready to defend Iran?")
-asks the earlier question about that subject: the earlier question's first named subject is
-replaced by the new one ("Is China ready to defend Iran?"), and that question is asked
-instead. Names are the words the document itself writes with a capital inside a sentence.
+A follow-up that names a new subject and says nothing else ("And China?" after "Is Russia
+ready to defend Iran?") asks the earlier question about that subject: the earlier question's
+first named subject is replaced by the new one ("Is China ready to defend Iran?"), and that
+question is asked instead; its answer is read from the passages that mention the new subject,
+so the words the two questions share ("fighter jets") do not pull the answer back to the
+earlier subject. Names are the words the document itself writes with a capital inside a
+sentence.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
+
+from qa.index.lexical import tokens
 
 _LEADS = re.compile(
     r"^(and|but|so|also|then|what about|how about|and what about|why( not)?|how so|"
@@ -38,12 +43,14 @@ HISTORY_WEIGHT = 0.5
 @dataclass(frozen=True)
 class Contextualised:
     """How to query: the lexical query text, the weight of the previous turn's vector, and
-    the earlier question asked about a new subject (`rewritten`), which replaces both."""
+    the earlier question asked about a new subject (`rewritten`, naming `subject`), which
+    replaces both."""
 
     lexical_text: str
     history_weight: float
     previous: str | None
     rewritten: str | None = None
+    subject: str | None = None
 
 
 def is_elliptical(question: str) -> bool:
@@ -62,21 +69,42 @@ def contextualise(
     previous = next((h for h in reversed(history) if h and h.strip()), None)
     if previous is None or not is_elliptical(question):
         return Contextualised(question, 0.0, None)
-    rewritten = switch_subject(question, previous, names)
-    if rewritten:
-        return Contextualised(rewritten, 0.0, previous, rewritten)
+    subject = new_subject(question, previous, names)
+    if subject:
+        rewritten = switch_subject(question, previous, names)
+        return Contextualised(rewritten, 0.0, previous, rewritten, subject)
     return Contextualised(f"{question} {previous}", HISTORY_WEIGHT, previous)
+
+
+def new_subject(question: str, previous: str, names: Collection[str]) -> str | None:
+    """The one name of `question` that `previous` does not have, when `question` says nothing
+    else (its other words are stop words: "And China?", "What about China, then?") and
+    `previous` names a subject it can replace; None otherwise."""
+    old = {w.lower() for w in _NAME.findall(previous) if w.lower() in names}
+    new = {w.lower(): w for w in _NAME.findall(question) if w.lower() in names}
+    fresh = [w for k, w in new.items() if k not in old]
+    if not old or len(fresh) != 1:
+        return None
+    asks_more = set(tokens(question)) - set(tokens(fresh[0]))  # "How would that change…"
+    return None if asks_more else fresh[0]
 
 
 def switch_subject(question: str, previous: str, names: Collection[str]) -> str | None:
     """`previous` with its first name replaced by the one new name of `question`, or None
     when `question` names no new subject (or several)."""
-    old = [w for w in _NAME.findall(previous) if w.lower() in names]
-    new = {w.lower(): w for w in _NAME.findall(question) if w.lower() in names}
-    fresh = [w for k, w in new.items() if k not in {o.lower() for o in old}]
-    if not old or len(fresh) != 1:
+    fresh = new_subject(question, previous, names)
+    if fresh is None:
         return None
-    return re.sub(rf"\b{re.escape(old[0])}\b", fresh[0], previous, count=1)
+    old = next(w for w in _NAME.findall(previous) if w.lower() in names)
+    return re.sub(rf"\b{re.escape(old)}\b", fresh, previous, count=1)
+
+
+def mentioning_first(ranked: list, text_of: Callable[[int], str], name: str) -> list:
+    """`ranked` (items with a `chunk_id`) with those whose text names `name` first, each group
+    in its order; unchanged when none does."""
+    word = re.compile(rf"\b{re.escape(name)}\b", re.IGNORECASE)
+    hits = {r.chunk_id for r in ranked if word.search(text_of(r.chunk_id))}
+    return sorted(ranked, key=lambda r: r.chunk_id not in hits)  # stable: each group in order
 
 
 def proper_names(texts: Iterable[str]) -> frozenset[str]:

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from qa.answer.abstain import AbstentionPolicy, asks_for
 from qa.answer.evidence import select_evidence
-from qa.answer.followup import contextualise, proper_names, switch_subject
+from qa.answer.followup import contextualise, mentioning_first, proper_names, switch_subject
 from qa.answer.ranking import Ranked
 from qa.answer.summary import is_summary_request
 from qa.ingest.documents import Chunk
@@ -162,6 +162,8 @@ NAMES = proper_names(["Ties between Russia and Iran, and China or Turkiye, and I
         ("And Iran?", "Is Russia ready to defend Iran?", None),  # no new name
         ("And China and Israel?", "Is Russia ready to defend Iran?", None),  # two: ambiguous
         ("And China?", "Is the alliance strong?", None),  # nothing to replace
+        ("What about China, then?", "Is Russia ready?", "Is China ready?"),
+        ("How would that change things for China?", "Is Russia ready?", None),  # asks more
     ],
 )
 def test_a_follow_up_on_a_new_subject_asks_the_earlier_question_about_it(
@@ -176,3 +178,11 @@ def test_a_follow_up_on_a_new_subject_asks_the_earlier_question_about_it(
 def test_names_are_words_written_capitalised_inside_a_sentence():
     assert {"iran", "china", "turkiye", "israel"} <= NAMES
     assert "ties" not in NAMES  # capitalised only as the first word
+
+
+def test_passages_naming_the_new_subject_are_read_first():
+    texts = ["Russia sells jets.", "China buys oil.", "Russia and Iran.", "china again"]
+    ranked = [Ranked(i, 1.0 - n / 10, 0, 0, 0) for n, i in enumerate((0, 2, 1, 3))]
+    moved = mentioning_first(ranked, texts.__getitem__, "China")
+    assert [r.chunk_id for r in moved] == [1, 3, 0, 2]
+    assert mentioning_first(ranked, texts.__getitem__, "Turkiye") == ranked  # none: unchanged

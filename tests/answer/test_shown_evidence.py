@@ -47,7 +47,11 @@ def test_a_code_the_article_never_mentions_is_said_so(engine):
     assert out["abstained"] and "S-400" in out["answer"]
 
 
-def test_a_follow_up_naming_a_new_subject_is_answered_about_it(engine):
-    out = engine.ask("and China?", ["Is Russia ready to defend Iran?"]).to_json()
+@pytest.mark.parametrize(
+    "earlier", ["Is Russia ready to defend Iran?", "Will Russia give Iran fighter jets?"]
+)
+def test_a_follow_up_naming_a_new_subject_is_answered_about_it(engine, earlier):
+    # the shared words ("fighter jets") must not pull the answer back to Russia's passages
+    out = engine.ask("and China?", [earlier]).to_json()
     assert not out["abstained"]
     assert "China" in out["answer"] and "China" in out["passages"][0]["text"]
