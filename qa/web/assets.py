@@ -253,6 +253,10 @@ CSS = """
 @media (max-width: 640px) {
   #qa-chat { height: auto !important; min-height: 110px; max-height: 72vh; }
   #qa-chat .bubble-wrap { padding-right: 28px; }
+  /* the question box gets the whole width (its placeholder fits), Ask and Clear share a row */
+  #qa-input-row { flex-wrap: wrap; }
+  #qa-input-row > #qa-question { flex: 1 1 100% !important; min-width: 100% !important; }
+  #qa-input-row > button { flex: 1 1 40% !important; }
 }
 #qa-article section.qa-target {
   background: var(--background-fill-secondary); outline: 2px solid var(--color-accent);

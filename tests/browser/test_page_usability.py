@@ -215,3 +215,21 @@ def test_answer_starting_mid_thought_reads_as_a_quotation(vp):
     )
     assert colours[0] != colours[1]  # the connective is de-emphasised
     assert colours[2] == '"\u201c"' and colours[3] == '"\u201d"'  # shown inside quotation marks
+
+
+def test_the_question_box_shows_its_whole_placeholder(vp):
+    app, _ = vp
+    box = app.page.get_by_role("textbox", name="Question")
+    room, needed = box.evaluate(
+        """e => {
+        const s = getComputedStyle(e), probe = document.createElement('span');
+        probe.style.cssText = 'position:absolute;display:inline-block;white-space:nowrap';
+        probe.style.font = s.font;
+        probe.textContent = e.placeholder; document.body.appendChild(probe);
+        const needed = probe.getBoundingClientRect().width; probe.remove();
+        return [e.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight), needed];
+        }"""
+    )
+    assert needed <= room, (needed, room)  # one line, nothing cut off ("…(Enter to send)")
+    ask, clear = (app.page.locator(s).bounding_box() for s in ("#qa-ask", "#qa-clear"))
+    assert abs(ask["y"] - clear["y"]) < 2  # Ask and Clear all side by side
