@@ -52,6 +52,7 @@ def _write(
     manifest = {
         "format": 1,
         "fingerprint": plan.fingerprint,
+        "pipeline": plan.pipeline,
         "model_id": plan.model.model_id,
         "version": __version__,
         "chunk_params": asdict(settings.chunk),

@@ -1,24 +1,26 @@
 """The first step of a build: what the index will hold and what the previous one can lend.
 
-The corpus is read, cleaned and chunked; the fingerprint the new manifest will carry is taken;
-and the vectors of documents whose bytes did not change are collected from the previous index
-(built with the same model), so that only new or changed texts need embedding.
+The fingerprint the new manifest will carry is taken; documents whose bytes did not change
+are taken from the previous index, cleaned and chunked, when it was built by the same pipeline
+(code, parameters, model), and their vectors when it was built with the same model; the rest of
+the corpus is read, converted, cleaned and chunked. Only new or changed texts need embedding,
+and only new or changed files are converted (a PDF's conversion is the slow step of ingest).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from qa.config import Settings
 from qa.index.embedding import ModelRef, resolve_model
-from qa.index.fingerprint import fingerprint
-from qa.index.store import IndexUnavailable, load_index, read_manifest
+from qa.index.fingerprint import fingerprint, pipeline
+from qa.index.store import IndexData, IndexUnavailable, load_index, read_manifest
 from qa.ingest.chunking import chunk_document
 from qa.ingest.clean import clean_document
-from qa.ingest.corpus import CorpusError, SourceFile, read_documents
+from qa.ingest.corpus import CorpusError, SourceFile, file_hashes, read_documents
 from qa.ingest.documents import Chunk, Document
 
 Key = tuple[str, str]  # (document id, text)
@@ -26,10 +28,12 @@ Key = tuple[str, str]  # (document id, text)
 
 @dataclass
 class Reusable:
-    """Vectors of the previous index's unchanged documents, by (document id, text)."""
+    """Vectors of the previous index's unchanged documents, by (document id, text), and the
+    documents themselves with their chunks when the pipeline is unchanged too."""
 
     chunks: dict[Key, np.ndarray] = field(default_factory=dict)
     sentences: dict[Key, np.ndarray] = field(default_factory=dict)
+    documents: dict[str, tuple[Document, list[Chunk]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class BuildPlan:
 
     model: ModelRef
     fingerprint: str
+    pipeline: str  # hash of code, parameters and model (`qa.index.fingerprint.pipeline`)
     corpus: dict[str, str]  # document id -> sha256 of its bytes
     documents: list[Document]
     chunks: list[Chunk]
@@ -58,27 +63,30 @@ def plan_build(settings: Settings, skip_bad: bool = False) -> BuildPlan:
     """The plan for building `settings.corpus_dir` into `settings.index_dir`; a bad document
     raises `CorpusError`, or with `skip_bad` is left out and listed in `skipped`."""
     model = resolve_model(settings.model)
-    corpus_read = read_documents(settings.corpus_dir, skip_bad)
-    sources, documents, skipped = _clean_all(corpus_read.sources, skip_bad)
-    chunks: list[Chunk] = []
-    for doc in documents:
-        chunks.extend(chunk_document(doc, settings.chunk, first_id=len(chunks)))
-    corpus = {s.doc_id: s.sha256 for s in sources}
+    steps = pipeline(settings, model)
+    hashes = file_hashes(settings.corpus_dir)
+    reuse = reusable(settings.index_dir, model.model_id, hashes, steps)
+    corpus_read = read_documents(settings.corpus_dir, skip_bad, known=reuse.documents)
+    sources, fresh, skipped = _clean_all(corpus_read.sources, skip_bad)
+    documents, chunks = _chunk_all(fresh, reuse.documents, settings)
+    sha = {s.doc_id: s.sha256 for s in sources} | {d: hashes[d] for d in reuse.documents}
     return BuildPlan(
         model=model,
         fingerprint=fingerprint(settings, model),
-        corpus=corpus,
+        pipeline=steps,
+        corpus={d.doc_id: sha[d.doc_id] for d in documents},
         documents=documents,
         chunks=chunks,
         sentences=_unique_sentences(chunks),
-        reuse=reusable_vectors(settings.index_dir, model.model_id, corpus),
+        reuse=reuse,
         skipped=corpus_read.skipped + skipped,
     )
 
 
-def reusable_vectors(index_dir: Path, model_id: str, corpus: dict[str, str]) -> Reusable:
-    """What the index at `index_dir` offers for documents whose sha256 in `corpus` is the one it
-    was built from with the same model; empty if there is no readable index."""
+def reusable(index_dir: Path, model_id: str, corpus: dict[str, str], steps: str) -> Reusable:
+    """What the index at `index_dir` offers for the documents whose sha256 in `corpus` is the
+    one it was built from: their vectors if it was built with model `model_id`, and their
+    cleaned text and chunks as well if it was built by the same pipeline `steps`."""
     try:
         manifest = read_manifest(index_dir)
         if manifest.get("model_id") != model_id:
@@ -89,6 +97,19 @@ def reusable_vectors(index_dir: Path, model_id: str, corpus: dict[str, str]) -> 
         index = load_index(index_dir)
     except IndexUnavailable:
         return Reusable()
+    reuse = _vectors(index, same)
+    if manifest.get("pipeline") == steps:
+        reuse.documents = _documents(index, same)
+    return reuse
+
+
+def reusable_vectors(index_dir: Path, model_id: str, corpus: dict[str, str]) -> Reusable:
+    """The vectors `reusable` offers (whatever pipeline built the index)."""
+    return reusable(index_dir, model_id, corpus, steps="")
+
+
+def _vectors(index: IndexData, same: set[str]) -> Reusable:
+    """The chunk and sentence vectors of the documents in `same`."""
     chunk_vectors = index.chunk_index.reconstruct_n(0, index.chunk_index.ntotal)
     reuse = Reusable()
     for chunk, vector in zip(index.chunks, chunk_vectors, strict=True):
@@ -99,6 +120,36 @@ def reusable_vectors(index_dir: Path, model_id: str, corpus: dict[str, str]) -> 
         if c.doc_id in same:
             reuse.sentences[(c.doc_id, c.span_text(start, end))] = vector
     return reuse
+
+
+def _documents(index: IndexData, same: set[str]) -> dict[str, tuple[Document, list[Chunk]]]:
+    """The documents in `same` as the index holds them, each with its chunks."""
+    out = {d.doc_id: (d, []) for d in index.documents if d.doc_id in same}
+    for chunk in index.chunks:
+        if chunk.doc_id in out:
+            out[chunk.doc_id][1].append(chunk)
+    return out
+
+
+def _chunk_all(
+    fresh: list[Document], known: dict[str, tuple[Document, list[Chunk]]], settings: Settings
+) -> tuple[list[Document], list[Chunk]]:
+    """Every document in corpus order with its chunks, numbered in that order: the fresh ones
+    chunked now, the known ones as they were."""
+    new = {d.doc_id: d for d in fresh}
+    documents, chunks = [], []
+    for doc_id in sorted(new.keys() | known.keys()):
+        if doc_id in new:
+            doc = new[doc_id]
+            chunks.extend(chunk_document(doc, settings.chunk, first_id=len(chunks)))
+        else:
+            doc, old = known[doc_id]
+            first = len(chunks)
+            chunks.extend([replace(c, chunk_id=first + i) for i, c in enumerate(old)])
+        documents.append(doc)
+    if not documents:
+        raise CorpusError("no document in the corpus has text left after cleaning")
+    return documents, chunks
 
 
 def _clean_all(
@@ -115,8 +166,6 @@ def _clean_all(
             if not skip_bad:
                 raise
             skipped.append(str(exc))
-    if not documents:
-        raise CorpusError("no document in the corpus has text left after cleaning")
     return kept, documents, skipped
 
 

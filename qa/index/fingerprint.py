@@ -36,16 +36,26 @@ PIPELINE_SOURCES = (
 
 def fingerprint(settings: Settings, model: ModelRef) -> str:
     """Hash of everything the index depends on: corpus bytes, parameters, model, code."""
+    payload = {"corpus": file_hashes(settings.corpus_dir), "pipeline": pipeline(settings, model)}
+    return _sha256(payload)
+
+
+def pipeline(settings: Settings, model: ModelRef) -> str:
+    """Hash of what turns a file into chunks and vectors (parameters, model, code), without
+    the corpus: a document whose bytes and pipeline are unchanged need not be read again."""
     code = hashlib.sha256()
     for name in PIPELINE_SOURCES:
         code.update((PACKAGE / name).read_bytes())
     for path in format_sources():  # every converter in qa/ingest/formats/
         code.update(path.read_bytes())
     payload = {
-        "corpus": file_hashes(settings.corpus_dir),
         "chunk": asdict(settings.chunk),
         "model": model.model_id,
         "version": __version__,
         "code": code.hexdigest(),
     }
+    return _sha256(payload)
+
+
+def _sha256(payload: dict) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()

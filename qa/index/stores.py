@@ -19,7 +19,7 @@ SERVER_SCHEMES = ("http://", "https://", "tcp://", "grpc://")
 
 @dataclass(frozen=True)
 class StoreChoice:
-    """"files" (`where` is the index directory) or "milvus" (`where` is the client's URI)."""
+    """ "files" (`where` is the index directory) or "milvus" (`where` is the client's URI)."""
 
     kind: str
     where: str

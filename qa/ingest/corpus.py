@@ -4,6 +4,7 @@ converter in `qa.ingest.formats`)."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,23 +55,25 @@ def read_corpus(corpus_dir: Path, skip_bad: bool = False) -> list[SourceFile]:
     return read_documents(corpus_dir, skip_bad).sources
 
 
-def read_documents(corpus_dir: Path, skip_bad: bool = False) -> Corpus:
-    """Every readable document. A file that cannot be used raises `CorpusError` naming it, or
-    with `skip_bad` is left out and listed in `Corpus.skipped`."""
+def read_documents(corpus_dir: Path, skip_bad: bool = False, known: Collection[str] = ()) -> Corpus:
+    """Every readable document but those named in `known` (the caller has them already). A
+    file that cannot be used raises `CorpusError` naming it, or with `skip_bad` is left out and
+    listed in `Corpus.skipped`."""
     paths = corpus_paths(corpus_dir)
     if not paths:
         kinds = ", ".join(SUFFIXES)
         raise CorpusError(f"corpus directory {corpus_dir} has no document files ({kinds})")
+    todo = [p for p in paths if p.name not in known]
     sources, skipped = [], []
     # A progress bar on a terminal only (disable=None), so logs and errors stay one line each.
-    for path in tqdm(paths, desc="reading documents", unit="doc", disable=None, leave=False):
+    for path in tqdm(todo, desc="reading documents", unit="doc", disable=None, leave=False):
         try:
             sources.append(read_source(path))
         except CorpusError as exc:
             if not skip_bad:
                 raise
             skipped.append(str(exc))
-    if not sources:
+    if not sources and len(todo) == len(paths):
         raise CorpusError(f"corpus directory {corpus_dir} has no readable document")
     return Corpus(sources, skipped)
 

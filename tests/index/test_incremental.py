@@ -10,7 +10,7 @@ import pytest
 
 from qa.config import Settings
 from qa.index.build import build_index
-from qa.index.build_plan import reusable_vectors
+from qa.index.build_plan import reusable, reusable_vectors
 from qa.index.store import load_index, read_manifest
 
 pytestmark = pytest.mark.slow
@@ -112,3 +112,44 @@ def test_a_large_build_shows_a_progress_bar(capsys, embedder):
     small = embed_missing(embedder, keys[:5], {})
     np.testing.assert_allclose(small, vectors[:5], atol=1e-5)
     assert capsys.readouterr().err == ""
+
+
+def test_only_new_or_changed_files_are_converted_again(settings, embedder, tmp_path, monkeypatch):
+    import qa.ingest.corpus as corpus
+
+    converted: list[int] = []
+    real = corpus.to_markdown
+
+    def counting(data: bytes, suffix: str) -> str:
+        converted.append(len(data))
+        return real(data, suffix)
+
+    monkeypatch.setattr(corpus, "to_markdown", counting)
+    (settings.corpus_dir / "b-tea.md").write_text(TEA.replace("Tea", "Coffee"), encoding="utf-8")
+    build_index(settings, embedder)
+    assert len(converted) == 3
+
+    converted.clear()
+    build_index(settings, embedder)  # nothing changed: nothing converted, the index the same
+    assert converted == []
+
+    (settings.corpus_dir / "tea.md").write_text(TEA + MORE, encoding="utf-8")
+    build_index(settings, embedder)
+    assert converted == [len((TEA + MORE).encode())]  # the changed file alone
+
+    scratch = replace(settings, index_dir=tmp_path / "scratch")
+    build_index(scratch, embedder)
+    for name in ("documents.json", "chunks.json", "sentences.json", "bm25/vocab.index.json"):
+        mine = (settings.index_dir / name).read_bytes()
+        assert mine == (scratch.index_dir / name).read_bytes(), name
+
+
+def test_another_pipeline_converts_everything_again(settings, embedder, monkeypatch):
+    build_index(settings, embedder)
+    manifest = read_manifest(settings.index_dir)
+    hashes = dict(manifest["corpus"])
+    reuse = reusable(settings.index_dir, manifest["model_id"], hashes, manifest["pipeline"])
+    assert set(reuse.documents) == set(hashes)
+    assert [len(chunks) > 0 for _, chunks in reuse.documents.values()] == [True, True]
+    other = reusable(settings.index_dir, manifest["model_id"], hashes, "other code or params")
+    assert other.documents == {} and len(other.chunks) == manifest["counts"]["chunks"]
