@@ -166,7 +166,7 @@ def ingest(settings, target: Path, count: int) -> dict:
     from qa.ingest.clean import clean_document
     from qa.ingest.corpus import read_corpus
     from qa.ingest.sentences import split_sentences
-    from qa.tools.ingest_bench import generate, measure
+    from qa.tools.ingest_bench import generate, measure, replan
 
     sentences = []
     for source in read_corpus(settings.corpus_dir):
@@ -174,7 +174,8 @@ def ingest(settings, target: Path, count: int) -> dict:
         sentences += [doc.text[a:b] for a, b in split_sentences(doc.text)]
     target.mkdir(parents=True)
     formats = generate(target, sentences, max(count, 1))
-    return {"formats": formats, **measure(target, settings.chunk.max_chars)}
+    read = measure(target, settings.chunk.max_chars)
+    return {"formats": formats, **read, "rebuild": replan(target, target.parent / "index")}
 
 
 def http_latency(questions: list[dict], rounds: int, env: dict | None = None) -> dict:
@@ -301,7 +302,9 @@ def render(report: dict) -> str:
         lines.append(
             f"\ningest (read, clean, chunk; no embedding): {g['documents']} generated documents, "
             f"{g['chunks']} chunks in {g['seconds']} s: {g['documents_per_s']} documents/s, "
-            f"{g['chunks_per_s']} chunks/s ({per})"
+            f"{g['chunks_per_s']} chunks/s ({per}); plan of a first build "
+            f"{g['rebuild']['first_plan_s']} s, of a rebuild after one changed file "
+            f"{g['rebuild']['changed_plan_s']} s ({g['rebuild']['converted_again']} converted)"
         )
     if "http" in report:
         lines.append("\nHTTP over loopback")

@@ -1,5 +1,6 @@
 """`qa bench --parts ingest`: reading, cleaning and chunking a generated corpus of mixed-format
-documents (no embedding), in documents/s and chunks/s, overall and per format.
+documents (no embedding), in documents/s and chunks/s, overall and per format; and the plan of
+a rebuild after one file changed, which converts that file alone.
 
 The documents are made from the sentences of the corpus' own documents, shuffled with a fixed
 seed, as Markdown, HTML, DOCX and plain text, and PDF when reportlab (a test dependency) is
@@ -69,6 +70,47 @@ def measure(corpus_dir: Path, max_chars: int = 800) -> dict:
             for s in sorted(docs)
         },
     }
+
+
+def replan(corpus_dir: Path, index_dir: Path) -> dict:
+    """Seconds to plan a first build of `corpus_dir` and a rebuild after one file changed
+    (vectors are stand-ins: the plan does not look at them; embedding is left out)."""
+    from dataclasses import replace
+
+    from qa.config import Settings
+    from qa.index.build import build_index
+    from qa.index.build_plan import plan_build
+
+    settings = replace(Settings.from_env(), corpus_dir=corpus_dir, index_dir=index_dir)
+    began = time.perf_counter()
+    plan_build(settings)
+    first = time.perf_counter() - began
+    build_index(settings, _StandIn())
+    changed = sorted(p for p in corpus_dir.iterdir() if p.suffix == ".md")[0]
+    changed.write_bytes(changed.read_bytes() + b"\n\nOne more sentence for the rebuild.\n")
+    began = time.perf_counter()
+    plan = plan_build(settings)
+    again = time.perf_counter() - began
+    converted = len(plan.documents) - len(plan.reuse.documents)
+    return {
+        "first_plan_s": round(first, 2),
+        "changed_plan_s": round(again, 2),
+        "converted_again": converted,
+    }
+
+
+class _StandIn:
+    """Unit vectors from each text's hash: a build's shape without the model's cost."""
+
+    def encode(self, texts, batch_size: int = 32):
+        import hashlib
+
+        import numpy as np
+
+        seeds = [int(hashlib.sha256(t.encode()).hexdigest()[:8], 16) for t in texts]
+        rows = [np.random.default_rng(s).normal(size=384) for s in seeds]
+        out = np.asarray(rows, dtype=np.float32).reshape(len(texts), 384)
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
 
 
 def _formats() -> list[str]:

@@ -147,9 +147,7 @@ def index_mb_bytes(index) -> int:
     return int(faiss.serialize_index(index).nbytes)
 
 
-def run_scale(
-    sizes: list[int], index_dir: Path, seed: int = 0, milvus_max: int = 0
-) -> list[dict]:
+def run_scale(sizes: list[int], index_dir: Path, seed: int = 0, milvus_max: int = 0) -> list[dict]:
     """`measure` for each size in its own process (so each peak RSS is that size's own); the
     whole ask on milvus-lite too for sizes up to `milvus_max`."""
     rows = []

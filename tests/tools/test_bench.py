@@ -54,6 +54,9 @@ def test_ingest_figure_reads_cleans_and_chunks_generated_mixed_formats(capsys):
     assert report["documents"] == 10 and report["chunks"] >= 10 * 3  # three sections each
     assert set(report["per_format"]) == set(report["formats"])
     assert report["documents_per_s"] > 0 and report["chunks_per_s"] > 0
+    rebuild = report["rebuild"]
+    assert rebuild["converted_again"] == 1  # one file changed: the rest come from the index
+    assert rebuild["first_plan_s"] > 0 and rebuild["changed_plan_s"] > 0
 
 
 def test_synthetic_vectors_have_neighbour_structure(real):
