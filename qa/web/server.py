@@ -134,6 +134,9 @@ def serve(argv: list[str] | None = None) -> int:
 
     options = parse_options(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # faiss logs each CPU build it tries ("Could not load library with AVX512 support due to:
+    # ModuleNotFoundError…") at INFO: harmless, and alarming in a newcomer's first log
+    logging.getLogger("faiss.loader").setLevel(logging.WARNING)
     if not is_loopback(options.host):
         log.warning("serving on %s: reachable from other machines", options.host)
     settings = Settings.from_env(model=options.model, store=options.store)

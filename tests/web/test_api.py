@@ -188,6 +188,12 @@ def test_the_app_listens_on_loopback_only(app):
     assert remote <= {"127.0.0.1", "::1"}  # no connection to any other host (analytics, hub)
 
 
+def test_the_start_log_is_free_of_alarming_lines(app):
+    log = app.log()
+    assert "engine ready" in log
+    assert "Error" not in log and "Traceback" not in log, log  # faiss' CPU probing is quiet
+
+
 def test_server_binds_loopback_7860_unless_told_otherwise(monkeypatch):
     from qa.web.server import is_loopback, parse_options
 
