@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import time
 from dataclasses import asdict
 
@@ -28,6 +29,7 @@ LAYOUT = 1  # bump when the collections change shape: older builds then read as 
 PIECE = 60_000  # characters of JSON per meta row (VARCHAR holds at most 65,535)
 BATCH = 1_000
 PIECES_PER_CALL = 64  # meta rows read or written per call: 4 MB, far below gRPC's limits
+MIN_SERVER = (2, 4)  # sparse float vectors, which hold the BM25 side, arrived in Milvus 2.4
 
 
 def connect(uri: str):
@@ -42,10 +44,24 @@ def connect(uri: str):
     where = f"{uri} (client pymilvus {pymilvus.__version__})"
     try:
         client = guarded(where, pymilvus.MilvusClient, uri=uri, timeout=5)
-        guarded(where, client.list_collections)  # a server of another version fails here
+        guarded(where, client.list_collections)  # a server of another protocol fails here
+        reported = str(guarded(where, client.get_server_version))
     except StoreUnavailable as exc:
         raise StoreUnavailable(str(exc).replace("failed:", "cannot be used:", 1)) from None
+    check_server_version(reported, where)
     return client
+
+
+def check_server_version(reported: str, where: str) -> None:
+    """`StoreUnavailable` naming both versions when the server is older than `MIN_SERVER`
+    ("v2.3.5", "2.6.0" or milvus-lite's "milvus_lite-3.2.2"; an unreadable one passes)."""
+    found = re.search(r"(\d+)\.(\d+)", reported)
+    if found and (int(found[1]), int(found[2])) < MIN_SERVER:
+        need = ".".join(map(str, MIN_SERVER))
+        raise StoreUnavailable(
+            f"the search engine at {where} is Milvus {reported}: this index needs Milvus "
+            f"{need} or newer (sparse vectors); upgrade the server"
+        )
 
 
 class MilvusStore:

@@ -49,3 +49,44 @@ def test_a_server_of_another_protocol_is_one_line_with_the_client_version(http_p
     done = run_qa(["ask", "--store", uri, QUESTION], dict(OFFLINE), timeout=120)
     assert done.returncode == 1
     assert "pymilvus 3.0.2" in _one_line(done.stderr)
+
+
+@pytest.mark.parametrize(
+    ("reported", "refused"),
+    [("v2.3.5", True), ("2.0.0", True), ("v2.4.0", False), ("2.6.1", False)]
+    + [("milvus_lite-3.2.2", False), ("unknown", False)],
+)
+def test_a_server_older_than_the_index_needs_is_named_with_both_versions(reported, refused):
+    from qa.index.milvus_store import check_server_version
+    from qa.index.search import StoreUnavailable
+
+    where = "http://milvus:19530 (client pymilvus 3.0.2)"
+    if not refused:
+        check_server_version(reported, where)
+        return
+    with pytest.raises(StoreUnavailable) as caught:
+        check_server_version(reported, where)
+    message = str(caught.value)
+    assert "\n" not in message and where in message
+    assert reported in message and "2.4 or newer" in message
+
+
+def test_connecting_reads_the_servers_version(monkeypatch):
+    import pymilvus
+
+    from qa.index.milvus_store import connect
+    from qa.index.search import StoreUnavailable
+
+    class OldServer:
+        def __init__(self, **_):
+            pass
+
+        def list_collections(self):
+            return []
+
+        def get_server_version(self):
+            return "v2.3.5"
+
+    monkeypatch.setattr(pymilvus, "MilvusClient", OldServer)
+    with pytest.raises(StoreUnavailable, match="Milvus v2.3.5: this index needs Milvus 2.4"):
+        connect("http://127.0.0.1:19530")
