@@ -25,6 +25,9 @@ _KV_BULLET = re.compile(r"^\s*[•*+\-]\s*[\w ]{1,30}\s:\s?.*$")
 _LABEL = re.compile(r"^\s*[\w][\w ]{0,30}:\s*$")
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_CODE_SPAN = re.compile(r"(`+)[^`].*?\1")
+# __strong__ (its markers dropped), not snake__case
+_UNDERSCORES = re.compile(r"(?<![\w_])__(?=\S)(.+?)(?<=\S)__(?![\w_])")
 _SENTENCE_END = (".", "!", "?", '"', "\u201d", ")")
 # Page furniture inside the text: calls to action addressed to the reader. A sentence is one
 # when it is an imperative (optionally after "please", "don't forget to", "be sure to", "feel
@@ -212,10 +215,19 @@ def _cut_title(text: str, title: str) -> str:
 
 
 def _strip_inline(text: str) -> str:
-    """Drop Markdown images, link targets and emphasis markers, keeping the words."""
+    """Drop Markdown images, link targets and emphasis markers, keeping the words; code spans
+    (`__init__.py`, `a**2`) stay as written."""
+    out, last = [], 0
+    for span in _CODE_SPAN.finditer(text):
+        out += [_strip_markup(text[last : span.start()]), span.group(0)]
+        last = span.end()
+    return "".join(out) + _strip_markup(text[last:])
+
+
+def _strip_markup(text: str) -> str:
     text = _IMAGE.sub("", text)
     text = _LINK.sub(r"\1", text)
-    return text.replace("**", "").replace("__", "")
+    return _UNDERSCORES.sub(r"\1", text.replace("**", ""))
 
 
 def _clean_body(raw: str, blocks: list[str]) -> str:

@@ -201,6 +201,11 @@ CSS = """
   line-height: 1.6; scroll-behavior: auto;
 }
 #qa-article h1.qa-doc-title { font-size: 1.35em; margin: .2em 0 .6em; }
+#qa-article pre.qa-code {
+  font-family: var(--font-mono); font-size: .85em; line-height: 1.4; white-space: pre;
+  overflow-x: auto; padding: .6em .8em; border-radius: 6px;
+  background: var(--background-fill-secondary);
+}
 #qa-article .qa-doc-picker {
   display: flex; flex-wrap: wrap; gap: .3em; padding: .2em 0 .5em;
   border-bottom: 1px solid var(--border-color-primary); margin-bottom: .4em;

@@ -228,8 +228,28 @@ def _section(doc: Document, section: Section, ids: SectionIds) -> str:
     dom_id = ids.get((doc.doc_id, anchor), anchor)
     level = 2 if section.level <= 3 else 3
     body = doc.text[section.start : section.end]
-    paragraphs = "".join(f"<p>{text_html(p.strip())}</p>" for p in body.split("\n\n") if p.strip())
+    # ingest keeps a code block or table one paragraph (a blank line in code is kept as " ")
+    paragraphs = "".join(_block_html(b) for b in body.split("\n\n") if b.strip())
     return (
         f'<section class="qa-section" id="{attr(dom_id)}">'
         f"<h{level}>{text_html(section.title)}</h{level}>{paragraphs}</section>"
     )
+
+
+def _block_html(block: str) -> str:
+    """A paragraph; code and tables (kept verbatim by ingest) as preformatted text."""
+    lines = block.strip("\n").split("\n")
+    if lines[0].lstrip().startswith("```"):  # the fences go, the code stays as written
+        closed = len(lines) > 1 and lines[-1].strip().startswith("```")
+        code = _inert("\n".join(lines[1:-1] if closed else lines[1:]))
+        return f'<pre class="qa-code"><code>{code}</code></pre>'
+    if all(line.lstrip().startswith("|") for line in lines):
+        table = _inert("\n".join(lines))
+        return f'<pre class="qa-code">{table}</pre>'
+    return f"<p>{text_html(block.strip())}</p>"
+
+
+def _inert(text: str) -> str:
+    """`text` escaped like `text_html`, its line breaks as entities that <pre> shows as breaks
+    (the output stays free of newlines)."""
+    return text.translate(_TABLE).replace("\n", "&#10;")

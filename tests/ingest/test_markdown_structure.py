@@ -86,3 +86,13 @@ def test_prose_after_blocks_is_still_split_into_sentences():
     doc = _doc()
     assert _paragraphs(doc, "Times")[1] == "Green tea burns in boiling water."
     assert _paragraphs(doc, "Script")[1] == "That is all there is to it."
+
+
+def test_code_spans_stay_as_written_and_emphasis_markers_go():
+    doc = clean_document(
+        "# Notes\n\nEach folder's `__init__.py` says what `a**2` is: a __strong__ and **bold**"
+        " word beside snake__case.\n",
+        "notes.md",
+    )
+    assert "`__init__.py`" in doc.text and "`a**2`" in doc.text
+    assert "a strong and bold word beside snake__case." in doc.text

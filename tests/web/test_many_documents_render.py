@@ -4,6 +4,7 @@ it always did (no picker, no document names)."""
 
 from __future__ import annotations
 
+import html
 import json
 import shutil
 
@@ -70,3 +71,33 @@ def test_wording_follows_the_number_of_documents(tmp_path):
     manifest.write_text(json.dumps(data))
     assert wording(tmp_path / "index") is MANY
     assert "documents do not answer" in MANY.intro and "Document QA" in MANY.intro
+
+
+GUIDE = """# Brewing guide
+
+## Script
+
+```python
+import time
+
+time.sleep(240)  # four minutes
+```
+
+| Tea   | Minutes |
+|-------|---------|
+| Black | 4       |
+
+That is all.
+"""
+
+
+def test_code_blocks_and_tables_show_as_preformatted_text_without_fences():
+    html_out = render_article([clean_document(GUIDE, "guide.md")])
+    blocks = html_out.split('<pre class="qa-code">')[1:]
+    assert len(blocks) == 2 and "\n" not in html_out  # one message, one HTML block
+    code = html.unescape(blocks[0].split("</pre>")[0])
+    lines = [line.rstrip() for line in code.split("\n")]  # ingest keeps a blank line as " "
+    assert lines == ["<code>import time", "", "time.sleep(240)  # four minutes</code>"]
+    assert "```" not in html.unescape(html_out)
+    assert html.unescape(blocks[1].split("</pre>")[0]).startswith("| Tea   | Minutes |\n")
+    assert "<p>That is all.</p>" in html_out
