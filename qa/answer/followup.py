@@ -71,7 +71,7 @@ def contextualise(
         return Contextualised(question, 0.0, None)
     subject = new_subject(question, previous, names)
     if subject:
-        rewritten = switch_subject(question, previous, names)
+        rewritten = _replace_first_name(previous, names, subject)
         return Contextualised(rewritten, 0.0, previous, rewritten, subject)
     return Contextualised(f"{question} {previous}", HISTORY_WEIGHT, previous)
 
@@ -93,10 +93,13 @@ def switch_subject(question: str, previous: str, names: Collection[str]) -> str 
     """`previous` with its first name replaced by the one new name of `question`, or None
     when `question` names no new subject (or several)."""
     fresh = new_subject(question, previous, names)
-    if fresh is None:
-        return None
+    return None if fresh is None else _replace_first_name(previous, names, fresh)
+
+
+def _replace_first_name(previous: str, names: Collection[str], subject: str) -> str:
+    """`previous` with its first name (it has one) replaced by `subject`."""
     old = next(w for w in _NAME.findall(previous) if w.lower() in names)
-    return re.sub(rf"\b{re.escape(old)}\b", fresh, previous, count=1)
+    return re.sub(rf"\b{re.escape(old)}\b", subject, previous, count=1)
 
 
 def mentioning_first(ranked: list, text_of: Callable[[int], str], name: str) -> list:

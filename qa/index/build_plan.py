@@ -16,7 +16,7 @@ import numpy as np
 
 from qa.config import Settings
 from qa.index.embedding import ModelRef, resolve_model
-from qa.index.fingerprint import fingerprint, pipeline
+from qa.index.fingerprint import combined, pipeline
 from qa.index.store import IndexData, IndexUnavailable, load_index, read_manifest
 from qa.ingest.chunking import chunk_document
 from qa.ingest.clean import clean_document
@@ -72,7 +72,7 @@ def plan_build(settings: Settings, skip_bad: bool = False) -> BuildPlan:
     sha = {s.doc_id: s.sha256 for s in sources} | {d: hashes[d] for d in reuse.documents}
     return BuildPlan(
         model=model,
-        fingerprint=fingerprint(settings, model),
+        fingerprint=combined(hashes, steps),  # the corpus is hashed once
         pipeline=steps,
         corpus={d.doc_id: sha[d.doc_id] for d in documents},
         documents=documents,
@@ -101,11 +101,6 @@ def reusable(index_dir: Path, model_id: str, corpus: dict[str, str], steps: str)
     if manifest.get("pipeline") == steps:
         reuse.documents = _documents(index, same)
     return reuse
-
-
-def reusable_vectors(index_dir: Path, model_id: str, corpus: dict[str, str]) -> Reusable:
-    """The vectors `reusable` offers (whatever pipeline built the index)."""
-    return reusable(index_dir, model_id, corpus, steps="")
 
 
 def _vectors(index: IndexData, same: set[str]) -> Reusable:

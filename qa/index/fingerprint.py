@@ -36,8 +36,12 @@ PIPELINE_SOURCES = (
 
 def fingerprint(settings: Settings, model: ModelRef) -> str:
     """Hash of everything the index depends on: corpus bytes, parameters, model, code."""
-    payload = {"corpus": file_hashes(settings.corpus_dir), "pipeline": pipeline(settings, model)}
-    return _sha256(payload)
+    return combined(file_hashes(settings.corpus_dir), pipeline(settings, model))
+
+
+def combined(corpus: dict[str, str], steps: str) -> str:
+    """The fingerprint of a corpus ({file name: sha256}) built by the pipeline `steps`."""
+    return _sha256({"corpus": corpus, "pipeline": steps})
 
 
 def pipeline(settings: Settings, model: ModelRef) -> str:

@@ -56,6 +56,23 @@ def is_verbatim(paragraph: str) -> bool:
     return bool(_FENCE.match(paragraph) or _TABLE_ROW.match(paragraph))
 
 
+def is_code_block(paragraph: str) -> bool:
+    """True for a fenced code block paragraph."""
+    return bool(_FENCE.match(paragraph))
+
+
+def verbatim_text(paragraph: str) -> str | None:
+    """A verbatim paragraph as it should be shown: a code block's code without its fences, a
+    table as written; None for prose."""
+    if not is_verbatim(paragraph):
+        return None
+    lines = paragraph.strip("\n").split("\n")
+    if not _FENCE.match(lines[0]):
+        return "\n".join(lines)
+    closed = len(lines) > 1 and _FENCE.match(lines[-1])
+    return "\n".join(lines[1:-1] if closed else lines[1:])
+
+
 def split_list_items(paragraph: str) -> list[str]:
     """A paragraph's text before its list, then each list item (with the lines that continue
     it), each as one piece; a paragraph without list items is one piece."""

@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 
 from qa.answer.result import AskResult, Passage
+from qa.ingest.blocks import is_code_block, verbatim_text
 from qa.ingest.clean import slugify
 from qa.ingest.documents import Document, Section
 
@@ -237,16 +238,13 @@ def _section(doc: Document, section: Section, ids: SectionIds) -> str:
 
 
 def _block_html(block: str) -> str:
-    """A paragraph; code and tables (kept verbatim by ingest) as preformatted text."""
-    lines = block.strip("\n").split("\n")
-    if lines[0].lstrip().startswith("```"):  # the fences go, the code stays as written
-        closed = len(lines) > 1 and lines[-1].strip().startswith("```")
-        code = _inert("\n".join(lines[1:-1] if closed else lines[1:]))
-        return f'<pre class="qa-code"><code>{code}</code></pre>'
-    if all(line.lstrip().startswith("|") for line in lines):
-        table = _inert("\n".join(lines))
-        return f'<pre class="qa-code">{table}</pre>'
-    return f"<p>{text_html(block.strip())}</p>"
+    """A paragraph; a code block or table (kept verbatim by ingest) as preformatted text."""
+    verbatim = verbatim_text(block)
+    if verbatim is None:
+        return f"<p>{text_html(block.strip())}</p>"
+    if is_code_block(block):
+        return f'<pre class="qa-code"><code>{_inert(verbatim)}</code></pre>'
+    return f'<pre class="qa-code">{_inert(verbatim)}</pre>'
 
 
 def _inert(text: str) -> str:

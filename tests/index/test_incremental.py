@@ -10,7 +10,7 @@ import pytest
 
 from qa.config import Settings
 from qa.index.build import build_index
-from qa.index.build_plan import reusable, reusable_vectors
+from qa.index.build_plan import reusable
 from qa.index.store import load_index, read_manifest
 
 pytestmark = pytest.mark.slow
@@ -94,12 +94,12 @@ def test_nothing_is_reused_for_another_model_or_a_missing_index(settings, tmp_pa
     shutil.copytree(Settings.from_env().index_dir, settings.index_dir)
     manifest = read_manifest(settings.index_dir)
     hashes = dict(manifest["corpus"])
-    reuse = reusable_vectors(settings.index_dir, manifest["model_id"], hashes)
+    reuse = reusable(settings.index_dir, manifest["model_id"], hashes, "")
     assert len(reuse.chunks) == manifest["counts"]["chunks"]
-    assert reusable_vectors(settings.index_dir, "another-model", hashes).chunks == {}
+    assert reusable(settings.index_dir, "another-model", hashes, "").chunks == {}
     changed = {doc: "0" * 64 for doc in hashes}
-    assert reusable_vectors(settings.index_dir, manifest["model_id"], changed).chunks == {}
-    assert reusable_vectors(tmp_path / "nowhere", manifest["model_id"], hashes).chunks == {}
+    assert reusable(settings.index_dir, manifest["model_id"], changed, "").chunks == {}
+    assert reusable(tmp_path / "nowhere", manifest["model_id"], hashes, "").chunks == {}
 
 
 def test_a_large_build_shows_a_progress_bar(capsys, embedder):
