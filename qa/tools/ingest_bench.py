@@ -112,6 +112,18 @@ class _StandIn:
         out = np.asarray(rows, dtype=np.float32).reshape(len(texts), 384)
         return out / np.linalg.norm(out, axis=1, keepdims=True)
 
+    def encode_with_tokens(self, texts, batch_size: int = 32):
+        """The vectors, and as each text's token vectors its vector once a word."""
+        import numpy as np
+
+        from qa.index.token_vectors import TokenVectors
+
+        vectors = self.encode(texts)
+        return vectors, [
+            TokenVectors(np.repeat(v[None], len(t.split()), 0), t.split())
+            for v, t in zip(vectors, texts, strict=True)
+        ]
+
 
 def _formats() -> list[str]:
     try:

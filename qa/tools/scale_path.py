@@ -43,6 +43,7 @@ def synthetic_index(n: int, real_dir: Path, chunk_index, vectors_spec: dict):
                 sentences.append((c.chunk_id, s, e))
                 rows.append(sentence_row[(s, e)])
     sentence_vectors = real.sentence_vectors[np.asarray(rows)]
+    sentence_tokens = real.sentence_tokens.take(rows)
     words = [reference_tokens(chunk_fields(c)) for c in real.chunks]
     vocab = {t: i for i, t in enumerate(sorted({t for ws in words for t in ws}))}
     real_ids = [[vocab[t] for t in ws] for ws in words]
@@ -50,8 +51,9 @@ def synthetic_index(n: int, real_dir: Path, chunk_index, vectors_spec: dict):
     corpus = Tokenized(ids=[real_ids[i % per_doc] for i in range(n)], vocab=vocab)
     bm25.index(corpus, show_progress=False)
     manifest = {"vector_index": vectors_spec, "fingerprint": "synthetic"}
+    lexical = LexicalRetriever(bm25)
     return IndexData(
-        manifest, [], chunks, chunk_index, sentences, sentence_vectors, LexicalRetriever(bm25)
+        manifest, [], chunks, chunk_index, sentences, sentence_vectors, sentence_tokens, lexical
     )
 
 
@@ -63,6 +65,14 @@ class _Vectors:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         return np.stack([self.by_text[t] for t in texts])
+
+    def encode_query(self, text: str):
+        """The question's vector, and as its tokens the same vector eight times (a question's
+        usual count of content tokens: the late-interaction work is timed)."""
+        from qa.index.token_vectors import TokenVectors
+
+        vector = self.by_text[text]
+        return vector, TokenVectors(np.tile(vector, (8, 1)).astype(np.float32), ["word"] * 8)
 
 
 def measure_path(index, questions: list[str], query_vectors: np.ndarray) -> dict:

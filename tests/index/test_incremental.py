@@ -41,6 +41,10 @@ class CountingEmbedder:
         self.texts.extend(texts)
         return self.inner.encode(texts, batch_size=batch_size)
 
+    def encode_with_tokens(self, texts, batch_size: int = 32):
+        self.texts.extend(texts)
+        return self.inner.encode_with_tokens(texts, batch_size=batch_size)
+
 
 @pytest.fixture()
 def settings(tmp_path, article_text) -> Settings:
@@ -88,6 +92,8 @@ def test_only_the_changed_document_is_embedded_again(settings, embedder, tmp_pat
         a.chunk_index.reconstruct_n(0, n), b.chunk_index.reconstruct_n(0, n), atol=1e-5
     )
     np.testing.assert_allclose(a.sentence_vectors, b.sentence_vectors, atol=1e-5)
+    np.testing.assert_array_equal(a.sentence_tokens.starts, b.sentence_tokens.starts)
+    np.testing.assert_allclose(a.sentence_tokens.vectors, b.sentence_tokens.vectors, atol=1e-3)
 
 
 def test_nothing_is_reused_for_another_model_or_a_missing_index(settings, tmp_path):

@@ -29,12 +29,18 @@ class SharedEmbedder:
     def __init__(self, embedder) -> None:
         self.embedder = embedder
         self.vectors: dict[str, np.ndarray] = {}
+        self.tokens: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def encode(self, texts: list[str]) -> np.ndarray:
         missing = [t for t in texts if t not in self.vectors]
         if missing:
             self.vectors.update(zip(missing, self.embedder.encode(missing), strict=True))
         return np.stack([self.vectors[t] for t in texts])
+
+    def encode_query(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        if text not in self.tokens:
+            self.tokens[text] = self.embedder.encode_query(text)
+        return self.tokens[text]
 
 
 @pytest.fixture(scope="session")
