@@ -22,7 +22,6 @@ from qa.index.lexical import STOPWORDS
 
 _STOP = frozenset(STOPWORDS)
 _WORD = re.compile(r"\w+")
-DTYPE = np.float16  # what the index stores: half the bytes, the same answers (measured)
 
 
 @dataclass(frozen=True)
@@ -71,44 +70,54 @@ def _is_content(word: str) -> bool:
 
 @dataclass(frozen=True)
 class TokenTable:
-    """Every sentence's token vectors, stacked: sentence `i` owns rows `starts[i]:starts[i+1]`."""
+    """Every sentence's token vectors, as int8 codes with a scale a token (a quarter of float32's
+    bytes, the same answers: docs/retrieval.md): sentence `i` owns rows `bounds[i, 0]` to
+    `bounds[i, 1]`."""
 
-    vectors: np.ndarray  # (tokens, dim), `DTYPE`
-    starts: np.ndarray  # (sentences + 1,) int64
+    codes: np.ndarray  # (tokens, dim) int8
+    scales: np.ndarray  # (tokens,) float32: a token's vector is its codes times its scale
+    bounds: np.ndarray  # (sentences, 2) int64
 
-    FILES = ("sentence_tokens.npy", "sentence_token_starts.npy")  # how a store saves it
+    FILES = ("sentence_tokens.npy", "sentence_token_scales.npy", "sentence_token_bounds.npy")
 
     @classmethod
     def stack(cls, per_sentence: Sequence[np.ndarray], dim: int) -> TokenTable:
+        """The table of each sentence's (tokens, dim) vectors, in order."""
         counts = np.array([len(m) for m in per_sentence], dtype=np.int64)
-        starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        parts = [np.asarray(m, dtype=DTYPE).reshape(-1, dim) for m in per_sentence]
-        vectors = np.concatenate(parts) if parts else np.zeros((0, dim), dtype=DTYPE)
-        return cls(np.ascontiguousarray(vectors, dtype=DTYPE), starts)
+        ends = np.cumsum(counts)
+        parts = [np.asarray(m, dtype=np.float32).reshape(-1, dim) for m in per_sentence]
+        vectors = np.concatenate(parts) if parts else np.zeros((0, dim), dtype=np.float32)
+        peak = np.abs(vectors).max(axis=1) if len(vectors) else np.zeros(0, dtype=np.float32)
+        scales = np.where(peak > 0, peak / 127.0, 1.0).astype(np.float32)
+        codes = np.rint(vectors / scales[:, None]).astype(np.int8)
+        return cls(codes, scales, np.stack([ends - counts, ends], axis=1).reshape(-1, 2))
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The arrays the table is saved as, by file name (`FILES`)."""
-        return dict(zip(self.FILES, (self.vectors, self.starts), strict=True))
+        return dict(zip(self.FILES, (self.codes, self.scales, self.bounds), strict=True))
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> TokenTable:
         """The table saved by `arrays` (`ValueError` if they do not fit together)."""
-        vectors, starts = (arrays[name] for name in cls.FILES)
-        fits = starts.ndim == 1 and len(starts) > 0 and starts[0] == 0
-        fits = fits and starts[-1] == len(vectors) and bool(np.all(np.diff(starts) >= 0))
-        if not fits or vectors.dtype != DTYPE or vectors.ndim != 2:
-            raise ValueError("token vectors and their offsets do not fit together")
-        return cls(vectors, starts.astype(np.int64))
+        codes, scales, bounds = (arrays[name] for name in cls.FILES)
+        shapes = codes.ndim == 2 and scales.shape == (len(codes),) and bounds.ndim == 2
+        kinds = codes.dtype == np.int8 and scales.dtype == np.float32 and bounds.shape[1:] == (2,)
+        inside = bool(np.all((bounds[:, 0] >= 0) & (bounds[:, 0] <= bounds[:, 1])))
+        if not (shapes and kinds and inside and bool(np.all(bounds[:, 1] <= len(codes)))):
+            raise ValueError("token vectors and their bounds do not fit together")
+        return cls(codes, scales, bounds.astype(np.int64))
 
     def __len__(self) -> int:
-        return len(self.starts) - 1
+        return len(self.bounds)
 
     def of(self, sentence: int) -> np.ndarray:
-        return self.vectors[self.starts[sentence] : self.starts[sentence + 1]]
+        """The sentence's token vectors, (tokens, dim) float32."""
+        start, end = self.bounds[sentence]
+        return self.codes[start:end].astype(np.float32) * self.scales[start:end, None]
 
     def take(self, sentences: Sequence[int]) -> TokenTable:
-        """A table of the given sentences, in that order."""
-        return TokenTable.stack([self.of(i) for i in sentences], self.vectors.shape[1])
+        """A table of the given sentences, in that order (sharing this one's vectors)."""
+        return TokenTable(self.codes, self.scales, self.bounds[np.asarray(sentences, dtype=int)])
 
     def maxsim(
         self, query: np.ndarray, sentences: Sequence[int], weights: np.ndarray | None = None
@@ -119,13 +128,13 @@ class TokenTable:
         out = np.zeros(len(sentences))
         if not len(query) or not len(sentences):
             return out
-        bounds = [(self.starts[i], self.starts[i + 1]) for i in sentences]
-        counts = np.array([b - a for a, b in bounds])
+        bounds = self.bounds[np.asarray(sentences, dtype=int)]
+        counts = bounds[:, 1] - bounds[:, 0]
         full = counts > 0
         if not full.any():
             return out
-        rows = np.concatenate([np.arange(a, b) for a, b in bounds])
-        cosines = query @ self.vectors[rows].astype(np.float32).T  # (query tokens, rows)
+        rows = np.concatenate([np.arange(a, b) for a, b in bounds[full]])
+        cosines = (query @ self.codes[rows].T.astype(np.float32)) * self.scales[rows]
         at = (np.cumsum(counts) - counts)[full]
         best = np.maximum.reduceat(cosines, at, axis=1)
         out[full] = best.mean(axis=0) if weights is None else weights @ best

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qa.index.token_vectors import DTYPE, TokenTable, content_rows, content_vectors
+from qa.index.token_vectors import TokenTable, content_rows, content_vectors
 
 
 def test_content_rows_skip_special_tokens_punctuation_and_stop_words():
@@ -43,19 +43,23 @@ def test_maxsim_is_the_mean_best_cosine_of_each_query_token():
 def test_a_table_round_trips_through_its_arrays_and_refuses_a_mismatch():
     table = TokenTable.stack([_unit([1, 2, 3]), _unit([3, 2, 1], [1, 1, 1])], 3)
     again = TokenTable.from_arrays(table.arrays())
-    assert len(again) == 2 and again.vectors.dtype == DTYPE
+    assert len(again) == 2 and again.codes.dtype == np.int8
     np.testing.assert_array_equal(again.of(1), table.of(1))
-    np.testing.assert_array_equal(table.take([1]).of(0), table.of(1))
-    broken = table.arrays() | {"sentence_token_starts.npy": np.array([0, 1, 5])}
+    np.testing.assert_allclose(table.of(1), _unit([3, 2, 1], [1, 1, 1]), atol=0.01)
+    np.testing.assert_array_equal(table.take([1, 1]).of(1), table.of(1))
+    beyond = table.arrays() | {"sentence_token_bounds.npy": np.array([[0, 1], [1, 5]])}
     with pytest.raises(ValueError):
-        TokenTable.from_arrays(broken)
+        TokenTable.from_arrays(beyond)
+    floats = table.arrays() | {"sentence_tokens.npy": table.codes.astype(np.float32)}
+    with pytest.raises(ValueError):
+        TokenTable.from_arrays(floats)
 
 
 def test_the_committed_index_holds_content_tokens_for_every_sentence(engine):
     tokens = engine.index.sentence_tokens
     assert len(tokens) == len(engine.index.sentences)
-    assert np.all(np.diff(tokens.starts) > 0)
-    norms = np.linalg.norm(tokens.vectors.astype(np.float32), axis=1)
+    assert np.all(tokens.bounds[:, 1] > tokens.bounds[:, 0])
+    norms = np.linalg.norm(np.concatenate([tokens.of(i) for i in range(len(tokens))]), axis=1)
     np.testing.assert_allclose(norms, 1.0, atol=1e-2)
 
 
