@@ -18,7 +18,7 @@ TARGETS = {
     "recall@1": 0.90,
     "recall@3": 0.97,
     "mrr@5": 0.90,
-    "answer_accuracy": 0.80,
+    "answer_accuracy": 0.85,
     "abstain_f1": 0.85,
     "followup_recall@3": 0.90,
 }
@@ -29,7 +29,7 @@ CHECK_TARGETS = {
     "recall@1": 0.60,
     "recall@3": 0.71,
     "mrr@5": 0.65,
-    "answer_accuracy": 0.47,
+    "answer_accuracy": 0.50,
     "abstain_f1": 0.82,
     "followup_recall@3": 0.71,
 }
