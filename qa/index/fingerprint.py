@@ -26,6 +26,7 @@ PIPELINE_SOURCES = (
     "ingest/sentences.py",
     "ingest/chunking.py",
     "index/lexical.py",
+    "index/token_vectors.py",
     "index/fingerprint.py",
     "index/build_plan.py",
     "index/build.py",
