@@ -89,13 +89,6 @@ def new_subject(question: str, previous: str, names: Collection[str]) -> str | N
     return None if asks_more else fresh[0]
 
 
-def switch_subject(question: str, previous: str, names: Collection[str]) -> str | None:
-    """`previous` with its first name replaced by the one new name of `question`, or None
-    when `question` names no new subject (or several)."""
-    fresh = new_subject(question, previous, names)
-    return None if fresh is None else _replace_first_name(previous, names, fresh)
-
-
 def _replace_first_name(previous: str, names: Collection[str], subject: str) -> str:
     """`previous` with its first name (it has one) replaced by `subject`."""
     old = next(w for w in _NAME.findall(previous) if w.lower() in names)

@@ -45,12 +45,6 @@ def word_tokens(text: str, offsets: Sequence[tuple[int, int]]) -> list[tuple[int
     return out
 
 
-def content_rows(text: str, offsets: Sequence[tuple[int, int]]) -> list[int]:
-    """Rows of the tokens that belong to a content word: two or more characters, not a stop
-    word."""
-    return [row for row, word in word_tokens(text, offsets) if _is_content(word)]
-
-
 def content_vectors(
     states: np.ndarray, text: str, offsets: Sequence[tuple[int, int]]
 ) -> TokenVectors:

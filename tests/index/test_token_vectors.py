@@ -5,15 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qa.index.token_vectors import TokenTable, content_rows, content_vectors
+from qa.index.token_vectors import TokenTable, content_vectors
 
 
-def test_content_rows_skip_special_tokens_punctuation_and_stop_words():
+def test_content_tokens_skip_special_tokens_punctuation_and_stop_words():
     text = "Will Moscow's warplanes reach Tehran?"
     # MiniLM's tokens: [CLS] will moscow ' s warp ##lane ##s reach tehran ? [SEP]
     offsets = [(0, 0), (0, 4), (5, 11), (11, 12), (12, 13), (14, 18), (18, 22), (22, 23)]
     offsets += [(24, 29), (30, 36), (36, 37), (0, 0)]
-    assert content_rows(text, offsets) == [2, 5, 6, 7, 8, 9]
+    tokens = content_vectors(np.eye(len(offsets), dtype=np.float32), text, offsets)
+    assert np.argmax(tokens.vectors, axis=1).tolist() == [2, 5, 6, 7, 8, 9]
+    assert tokens.words == ["moscow", "warplanes", "warplanes", "warplanes", "reach", "tehran"]
 
 
 def test_a_question_of_stop_words_keeps_its_words():
