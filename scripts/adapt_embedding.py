@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import subprocess
 import sys
@@ -30,20 +29,19 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from cross_validate import EVAL, folds, objective
+from cross_validate import OBJECTIVE as FIGURES
 from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
 
 from qa.answer.engine import QAEngine
-from qa.config import ROOT, Settings
+from qa.config import Settings
 from qa.index.build import build_index
 from qa.index.embedding import resolve_model
 from qa.index.store import IndexData, load_index
-from qa.tools.evaluate import norm, read_questions, score
+from qa.tools.evaluate import answer_all, norm, read_questions, score
 
 SETS = ("dev", "tune", "check")
-_SHARED = ROOT.parent / "shared" / "eval"  # the shared sets win over the repo's copies
-EVAL = Path(os.environ.get("QA_EVAL_DIR") or (_SHARED if _SHARED.is_dir() else ROOT / "eval"))
-FIGURES = ("recall@1", "recall@3", "mrr@5", "answer_accuracy", "abstain_f1")
 
 
 def mine_pairs(data: IndexData, titles: bool) -> list[tuple[str, str]]:
@@ -131,8 +129,7 @@ def answer_with(model: str, questions: list[dict]) -> dict[str, dict]:
     """{id: result JSON} of `questions`, from an index built with `model` (torch backend)."""
     settings = Settings.from_env(index_dir=Path(tempfile.mkdtemp()) / "index", model=model)
     build_index(settings)
-    engine = QAEngine.load(settings, backend="torch")
-    return {q["id"]: engine.ask(q["question"], q.get("history") or []).to_json() for q in questions}
+    return answer_all(QAEngine.load(settings, backend="torch"), questions)
 
 
 def labelled_cv(base: str, epochs: int, lr: float, repeats: int, k: int = 5) -> None:
@@ -146,7 +143,7 @@ def labelled_cv(base: str, epochs: int, lr: float, repeats: int, k: int = 5) -> 
     runs, deltas = [], []
     for seed in range(repeats):
         tuned: dict[str, dict] = {}
-        parts = np.array_split(np.random.default_rng(seed).permutation(len(pool)), k)
+        parts = folds(len(pool), k, seed)
         for fold in parts:
             held = set(fold.tolist())
             train = [q for i, q in enumerate(pool) if i not in held]
@@ -155,7 +152,7 @@ def labelled_cv(base: str, epochs: int, lr: float, repeats: int, k: int = 5) -> 
         runs.append(score(pool, tuned))
         for fold in parts:
             part = [pool[i] for i in fold]
-            deltas.append(_objective(score(part, tuned)) - _objective(score(part, default)))
+            deltas.append(objective(score(part, tuned)) - objective(score(part, default)))
     model = fine_tune(base, labelled_pairs(data, pool), epochs, lr)
     checked = score(check, answer_with(str(model), check))
     up, down = sum(d > 1e-9 for d in deltas), sum(d < -1e-9 for d in deltas)
@@ -169,11 +166,6 @@ def labelled_cv(base: str, epochs: int, lr: float, repeats: int, k: int = 5) -> 
         ("fine-tuned", averaged, checked),
     ):
         print(f"| {name} | " + " | ".join(f"{m[f]:.3f}" for m in (cv, ch) for f in FIGURES) + " |")
-
-
-def _objective(metrics: dict) -> float:
-    """The mean of the five figures, as `scripts/cross_validate.py` reads it."""
-    return float(np.mean([metrics[f] for f in FIGURES]))
 
 
 def main() -> None:

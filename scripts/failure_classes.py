@@ -12,16 +12,13 @@ retrieval moves the first two, a change to the answer picker the third.
 from __future__ import annotations
 
 import argparse
-import os
 from collections import Counter
-from pathlib import Path
+
+from cross_validate import EVAL
 
 from qa.answer.engine import QAEngine
 from qa.tools.evaluate import norm, read_questions
 
-ROOT = Path(__file__).resolve().parents[1]
-_SHARED = ROOT.parent / "shared" / "eval"
-EVAL = Path(os.environ.get("QA_EVAL_DIR") or (_SHARED if _SHARED.is_dir() else ROOT / "eval"))
 CLASSES = (
     "right",
     "refused",
