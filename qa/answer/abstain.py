@@ -36,6 +36,8 @@ class Decision:
 
     abstain: bool
     reason: str = ""
+    hard: bool = False  # personal data or an opinion: refused whatever a reader says
+    learned: bool = False  # refused by the learned reader
 
 
 @dataclass(frozen=True)
@@ -167,13 +169,16 @@ class AbstentionPolicy:
         kind = asks_for(question)
         if kind == "personal details":
             return Decision(
-                True, "; personal details such as contacts, addresses or ages are never shown"
+                True,
+                "; personal details such as contacts, addresses or ages are never shown",
+                hard=True,
             )
         if kind == "opinion":
             return Decision(
                 True,
                 " that: answers are quoted from it, so there are no opinions, translations or"
                 " new text of this tool's own. Ask what it says, why, how or who",
+                hard=True,
             )
         floor = p.followup_min_relevance if topic_given else p.min_relevance
         if not ranked or not has_answer or relevance(ranked[0]) < floor:

@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qa.answer.candidates import (
+    Candidate,
+    Weighting,
+    collect_candidates,
+    late_interaction_of,
+    points_back,
+)
 from qa.answer.ranking import Ranked, SentenceTable
+from qa.answer.reader_features import candidate_matrix
 from qa.index.lexical import tokens
 from qa.index.token_vectors import TokenVectors
 from qa.ingest.documents import Chunk
 
-# A sentence that opens by pointing back ("This tacit understanding…", "Such experts…", "It…")
-# means little alone: the answer then starts earlier, with what it points to.
-_POINTING = frozenset({"this", "these", "those", "such"})  # within the first three words
-_PRONOUNS = frozenset({"it", "its", "they", "their", "them", "that", "he", "she", "his", "her"})
-_WORD = re.compile(r"[A-Za-z']+")
+if TYPE_CHECKING:
+    from qa.answer.reader import ReaderModel
+    from qa.answer.reader_features import QuestionShape
+
 MAX_LEAD = 2  # sentences an answer may reach back
 
 
@@ -48,8 +55,21 @@ class PickerParams:
     late: float = 2.0
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What the picker read: the candidates, their scores (the hand-set rule's, or the learned
+    picker's), their feature rows (`learned`: with a reader) and the chosen answer."""
+
+    candidates: list[Candidate]
+    scores: np.ndarray
+    features: np.ndarray | None
+    learned: bool
+    answer: AnswerSentence | None
+
+
 class SentencePicker:
-    """Scores every sentence of the top passages and returns the best one."""
+    """Scores every sentence of the top passages and returns the best one: by the hand-set
+    weights of `params`, or by a learned reader (`qa.answer.reader`) when one is given."""
 
     def __init__(
         self,
@@ -57,11 +77,13 @@ class SentencePicker:
         idf: Callable[[str], float],
         table: SentenceTable,
         params: PickerParams | None = None,
+        reader: ReaderModel | None = None,
     ) -> None:
         self.chunks = chunks
         self.idf = idf
         self.table = table
         self.params = params or PickerParams()
+        self.reader = reader
 
     def run(
         self,
@@ -69,24 +91,62 @@ class SentencePicker:
         sims: dict[int, np.ndarray],
         query_tokens: list[str],
         query_vectors: TokenVectors,
-    ) -> AnswerSentence | None:
+        shape: QuestionShape | None = None,
+    ) -> Reading:
         """The best sentence for a question given by its stemmed terms and its content
-        tokens, among the top passages of `ranked` (`sims`: their sentences' cosines)."""
-        p = self.params
+        tokens, among the top passages of `ranked` (`sims`: their sentences' cosines);
+        `shape` (the question read by `QuestionShape.read`) is needed by a reader."""
+        candidates = self.candidates(ranked, sims, query_tokens, query_vectors)
+        features = None
+        weighting = Weighting(self.params.passage, self.params.overlap, self.params.late)
+        scores = np.array([weighting.score(c) for c in candidates])
+        if self.reader is not None and shape is not None:
+            features = candidate_matrix(
+                shape, candidates, self.text_of, self.passage_of, self.idf
+            )
+            if self.reader.picker is not None and candidates:
+                scores = self.reader.picker.logits(features)
+        if not candidates:
+            return Reading(candidates, scores, features, features is not None, None)
+        best = candidates[int(np.argmax(scores))]  # the first of equals, as before
+        answer = AnswerSentence(
+            best.chunk_id,
+            best.start,
+            best.end,
+            float(scores.max()),
+            best.similarity,
+            best.coverage,
+        )
+        return Reading(
+            candidates, scores, features, features is not None, self.self_contained(answer)
+        )
+
+    def candidates(
+        self,
+        ranked: list[Ranked],
+        sims: dict[int, np.ndarray],
+        query_tokens: list[str],
+        query_vectors: TokenVectors,
+    ) -> list[Candidate]:
+        """Every sentence of the top passages with its signals."""
         wanted = {t: self.idf(t) for t in set(query_tokens)}
         weights = self._token_weights(query_vectors.words)
-        best: AnswerSentence | None = None
-        for r in ranked[: p.top_passages]:
-            chunk = self.chunks[r.chunk_id]
-            late = self.table.late_interaction(r.chunk_id, query_vectors.vectors, weights)
-            for (start, end), sim, maxsim in zip(
-                chunk.sentences, sims[r.chunk_id], late, strict=True
-            ):
-                coverage = _coverage(wanted, chunk.span_text(start, end))
-                score = float(sim) + p.passage * r.score + p.overlap * coverage + p.late * maxsim
-                if best is None or score > best.score:
-                    best = AnswerSentence(r.chunk_id, start, end, score, float(sim), coverage)
-        return best and self._self_contained(best)
+        top = self.reader.top_passages if self.reader is not None else self.params.top_passages
+        return collect_candidates(
+            ranked,
+            self.chunks,
+            sims,
+            late_interaction_of(self.table, query_vectors.vectors, weights),
+            lambda text: _coverage(wanted, text),
+            top,
+        )
+
+    def passage_of(self, chunk_id: int) -> str:
+        chunk = self.chunks[chunk_id]
+        return f"{chunk.section}\n{chunk.text}"
+
+    def text_of(self, c: Candidate) -> str:
+        return self.chunks[c.chunk_id].span_text(c.start, c.end)
 
     def _token_weights(self, words: list[str]) -> np.ndarray | None:
         """Each question token's weight in MaxSim: its word's IDF (stemmed as BM25 stems it),
@@ -95,7 +155,7 @@ class SentencePicker:
         total = idf.sum()
         return idf / total if total > 0 else None
 
-    def _self_contained(self, best: AnswerSentence) -> AnswerSentence:
+    def self_contained(self, best: AnswerSentence) -> AnswerSentence:
         """`best`, starting up to `MAX_LEAD` sentences earlier while its first sentence points
         back and its chunk holds the sentence before it."""
         chunk = self.chunks[best.chunk_id]
@@ -106,12 +166,6 @@ class SentencePicker:
                 break
             at -= 1
         return replace(best, start=chunk.sentences[at][0])
-
-
-def points_back(sentence: str) -> bool:
-    """Whether the sentence opens with a pronoun, or a demonstrative in its first three words."""
-    words = [w.lower() for w in _WORD.findall(sentence[:80])[:3]]
-    return bool(words) and (words[0] in _PRONOUNS or not _POINTING.isdisjoint(words))
 
 
 def _coverage(wanted: dict[str, float], sentence: str) -> float:

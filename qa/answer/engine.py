@@ -10,12 +10,14 @@ from functools import cached_property
 
 import numpy as np
 
-from qa.answer.abstain import AbstentionPolicy
-from qa.answer.answer_sentence import AnswerSentence, SentencePicker
+from qa.answer.abstain import AbstentionPolicy, Decision
+from qa.answer.answer_sentence import AnswerSentence, Reading, SentencePicker
 from qa.answer.evidence import Evidence, select_evidence
 from qa.answer.followup import contextualise, mentioning_first, proper_names
 from qa.answer.question import normalise_history, normalise_question
-from qa.answer.ranking import CANDIDATES, HybridRanker, SentenceTable, Weights
+from qa.answer.ranking import CANDIDATES, HybridRanker, Ranked, SentenceTable, Weights
+from qa.answer.reader import Judgement, ReaderModel, default_reader, judge
+from qa.answer.reader_features import QuestionShape, question_vector, unknown_share
 from qa.answer.result import AskResult, Passage
 from qa.answer.summary import is_summary_request, opening_and_closing
 from qa.config import Settings
@@ -37,14 +39,21 @@ class QAEngine:
     """Answers questions over one loaded index with one loaded embedding model."""
 
     def __init__(
-        self, index: IndexData, embedder, weights: Weights | None = None, reranker=None
+        self,
+        index: IndexData,
+        embedder,
+        weights: Weights | None = None,
+        reranker=None,
+        reader: ReaderModel | None = None,
     ) -> None:
         self.index = index
         self.reranker = reranker  # optional `qa.answer.rerank.CrossEncoderReranker`
         self.embedder = embedder
         self.chunks = index.chunks
         self.ranker = HybridRanker(index, SentenceTable(index), weights or Weights())
-        self.picker = SentencePicker(index.chunks, index.lexical.idf, self.ranker.sentences)
+        self.picker = SentencePicker(
+            index.chunks, index.lexical.idf, self.ranker.sentences, reader=reader
+        )
         self.abstention = AbstentionPolicy(index.chunks)
         self._vectors: OrderedDict[str, tuple[np.ndarray, TokenVectors]] = OrderedDict()
         self._pii_in_chunk: dict[int, bool] = {}  # chunks are fixed: check each one once
@@ -74,7 +83,12 @@ class QAEngine:
                 expected = None  # no corpus beside the index: serve the index as built
         index = load_store(settings, expected)
         reranker = reranker or os.environ.get("QA_RERANKER")
-        return cls(index, load_embedder(model, backend), reranker=_reranker(reranker))
+        return cls(
+            index,
+            load_embedder(model, backend),
+            reranker=_reranker(reranker),
+            reader=default_reader(),
+        )
 
     def ask(
         self,
@@ -82,10 +96,12 @@ class QAEngine:
         history: Sequence[str] = (),
         k: int = 5,
         timings: dict[str, float] | None = None,
+        trace: dict | None = None,
     ) -> AskResult:
         """Answer `question` (`QuestionError` if it is empty or too long).
 
-        `timings`, when given, receives each stage's duration in milliseconds.
+        `timings`, when given, receives each stage's duration in milliseconds; `trace` the
+        question's shape, the picker's reading, the ranking and the decision (for training).
         """
         clock = _Clock(timings)
         text = normalise_question(question)
@@ -107,19 +123,47 @@ class QAEngine:
         summary = self.summaries and is_summary_request(text)
         if summary:
             ranked = opening_and_closing(ranked, self.chunks) or ranked
-        answer = self.picker.run(ranked, sims, tokens(asked), self._vectors_of(asked)[1])
+        shape = QuestionShape.read(asked)
+        reading = self.picker.run(ranked, sims, tokens(asked), self._vectors_of(asked)[1], shape)
+        answer = reading.answer
         topic_given = summary or context.previous is not None
         decision = self.abstention.decide(
             text, ranked, answer is not None, topic_given, answer and answer.chunk_id
         )
+        confidence = None
+        if reading.learned and answer is not None:
+            judged = self._judge(shape, reading, ranked)
+            confidence = judged.confidence
+            decision = self._learned_decision(decision, judged, shape)
+        if trace is not None:
+            trace.update(shape=shape, reading=reading, ranked=ranked, decision=decision)
         clock.lap("answer")
         keep = answer.chunk_id if answer else None
         if self.answer_first and keep is not None:
             ranked = sorted(ranked, key=lambda r: r.chunk_id != keep)  # stable: rest in order
         shown = select_evidence(ranked, self.chunks, max(k, 1), keep)
-        result = self._result(text, shown, answer, decision.abstain, decision.reason)
+        result = self._result(text, shown, answer, decision, confidence)
         clock.lap("total", since_start=True)
         return result
+
+    def _judge(self, shape: QuestionShape, reading: Reading, ranked: list[Ranked]) -> Judgement:
+        """The reader's view of the question as a whole (`reading` was scored by it)."""
+        unknown = unknown_share(shape, self.index.lexical.vocab.__contains__)
+        vector = question_vector(
+            shape, reading.candidates, reading.features, reading.scores, ranked, unknown
+        )
+        return judge(self.picker.reader, vector)
+
+    def _learned_decision(
+        self, rules: Decision, judged: Judgement, shape: QuestionShape
+    ) -> Decision:
+        """The rules' decision where they are kept (personal data, opinions: always), else the
+        reader's refusal."""
+        if rules.abstain and (rules.hard or self.picker.reader.keep_rules):
+            return rules
+        if judged.refuse:
+            return Decision(True, f" {shape.kind}" if shape.kind else " that", learned=True)
+        return Decision(False)
 
     @cached_property
     def names(self) -> frozenset[str]:
@@ -152,9 +196,10 @@ class QAEngine:
         question: str,
         evidence: list[Evidence],
         answer: AnswerSentence | None,
-        abstained: bool,
-        reason: str,
+        decision: Decision,
+        confidence: float | None,
     ) -> AskResult:
+        abstained, reason = decision.abstain, decision.reason
         shown = None if abstained else answer
         passages = [self._passage(e, shown) for e in evidence]
         if shown is None:
@@ -162,7 +207,12 @@ class QAEngine:
             reply = not_said.format(what=reason)
         else:
             reply = self.chunks[shown.chunk_id].span_text(shown.start, shown.end)
-        return AskResult(question, abstained, _safe(reply), passages)
+        reader = self.picker.reader
+        unsure = bool(
+            shown is not None and confidence is not None and confidence < reader.unsure_below
+        )
+        sure = None if confidence is None else round(confidence, 3)
+        return AskResult(question, abstained, _safe(reply), passages, sure, unsure)
 
     def _passage(self, evidence: Evidence, answer: AnswerSentence | None) -> Passage:
         c = self.chunks[evidence.ranked.chunk_id]

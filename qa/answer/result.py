@@ -23,12 +23,24 @@ class Passage:
 
 @dataclass(frozen=True)
 class AskResult:
-    """One question's answer: `abstained` is true when the document does not say."""
+    """One question's answer: `abstained` is true when the document does not say;
+    `confidence` is the learned reader's probability that the answer is right (None without a
+    reader), and `unsure` marks an answer it doubts."""
 
     question: str
     abstained: bool
     answer: str | None
     passages: list[Passage] = field(default_factory=list)
+    confidence: float | None = None
+    unsure: bool = False
 
     def to_json(self) -> dict:
         return asdict(self)
+
+    def doubt(self) -> str:
+        """The note shown under an unsure answer (the page, the terminal)."""
+        chance = round(100 * (self.confidence or 0.0))
+        return (
+            "Unsure: this is the closest sentence the document has, but answers scored like "
+            f"this one are right about {chance}% of the time. Check the passages below."
+        )

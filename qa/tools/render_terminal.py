@@ -10,6 +10,8 @@ from qa.answer.result import AskResult
 def render_terminal(result: AskResult, width: int = 88) -> str:
     """The answer, then each passage with its section, score and the answer sentence marked."""
     lines = [textwrap.fill(result.answer or "", width), ""]
+    if result.unsure and not result.abstained:
+        lines[1:1] = [textwrap.fill(f"({result.doubt()})", width)]
     label = "Nearest passages" if result.abstained else "Passages"
     lines.append(f"{label}:")
     for i, p in enumerate(result.passages, 1):

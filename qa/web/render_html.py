@@ -145,7 +145,14 @@ def render_result(
         if shown
         else ""
     )
-    return f'<div class="{cls}">{render_answer(result)}{sources}</div>'
+    return f'<div class="{cls}">{render_answer(result)}{render_doubt(result)}{sources}</div>'
+
+
+def render_doubt(result: AskResult) -> str:
+    """A note under an answer the reader doubts (its confidence is below the reader's bar)."""
+    if not result.unsure or result.abstained:
+        return ""
+    return f'<p class="qa-unsure" role="note">{text_html(result.doubt())}</p>'
 
 
 def render_passage(

@@ -1,0 +1,48 @@
+"""Quality gate on a SQuAD 2.0 article that no model was trained or tuned on.
+
+`training/reader/train.py` holds `HELD_OUT` out of everything it fits; this builds that
+article's index (its own corpus, as a maintainer would) and scores the shipped pipeline on its
+374 crowd-written questions, 160 of them unanswerable. The floors sit just under the figures
+measured at the commit that set them (docs/retrieval.md, "Learned reader").
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from qa.answer.engine import QAEngine
+from qa.config import Settings
+from qa.index.build import build_index
+from qa.tools.evaluate import answer_all, read_questions, score
+from training.reader.collect import SQUAD
+from training.reader.train import HELD_OUT
+
+FLOORS = {
+    "recall@1": 0.80,
+    "recall@3": 0.90,
+    "answer_accuracy": 0.68,
+}
+MAX_FALSE_REFUSAL_SHARE = 0.03
+
+
+@pytest.fixture(scope="module")
+def held_out_metrics(tmp_path_factory) -> dict:
+    corpus = tmp_path_factory.mktemp("squad-corpus")
+    shutil.copyfile(SQUAD / "docs" / f"{HELD_OUT}.txt", corpus / f"{HELD_OUT}.txt")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path_factory.mktemp("squad-index"))
+    build_index(settings)
+    engine = QAEngine.load(settings)
+    questions = read_questions(SQUAD / "q" / f"{HELD_OUT}.jsonl")
+    return score(questions, answer_all(engine, questions))
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_held_out_article_floor(held_out_metrics, name):
+    assert held_out_metrics[name] >= FLOORS[name], held_out_metrics
+
+
+def test_held_out_article_false_refusals_stay_rare(held_out_metrics):
+    m = held_out_metrics
+    assert m["false_abstains"] <= MAX_FALSE_REFUSAL_SHARE * m["n_answerable"], m
