@@ -202,3 +202,32 @@ def test_the_page_says_what_kinds_of_questions_work():
 
     for phrase in ("why, how or who", "Summarize the article", "no opinions or translations"):
         assert phrase in INTRO
+
+
+def test_an_unsure_answer_carries_a_note_with_its_chance_and_a_sure_one_none():
+    passage = Passage(0, "Russia sent drones.", "doc", "Aid", "aid", 0.7, 0, 19, 0, 19)
+    unsure = AskResult("Q?", False, "Russia sent drones.", [passage], 0.312, True)
+    html = render_result(unsure)
+    assert 'class="qa-unsure" role="note"' in html and "31%" in html
+    assert html.index("qa-answer") < html.index("qa-unsure") < html.index("qa-sources")
+    for quiet in (
+        AskResult("Q?", False, "Russia sent drones.", [passage], 0.9, False),
+        AskResult("Q?", True, "The article does not say.", [passage], 0.2, True),
+        AskResult("Q?", False, "Russia sent drones.", [passage]),
+    ):
+        assert "qa-unsure" not in render_result(quiet)
+
+
+def test_the_terminal_says_an_answer_is_unsure():
+    from qa.tools.render_terminal import render_terminal
+
+    out = render_terminal(AskResult("Q?", False, "Russia sent drones.", [], 0.4, True))
+    assert "Unsure" in out and "40%" in out
+    assert "Unsure" not in render_terminal(AskResult("Q?", False, "Russia sent drones.", [], 0.8))
+
+
+def test_the_engine_marks_some_dev_answers_unsure_and_not_others(engine, dev_questions):
+    """The shipped reader judges the real answers: on the dev set some are sure, some not."""
+    results = [engine.ask(q["question"]) for q in dev_questions if q.get("answerable")]
+    assert {r.unsure for r in results if not r.abstained} == {True, False}
+    assert all(r.confidence is not None and 0 <= r.confidence <= 1 for r in results)
