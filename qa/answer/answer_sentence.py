@@ -101,9 +101,7 @@ class SentencePicker:
         weighting = Weighting(self.params.passage, self.params.overlap, self.params.late)
         scores = np.array([weighting.score(c) for c in candidates])
         if self.reader is not None and shape is not None:
-            features = candidate_matrix(
-                shape, candidates, self.text_of, self.passage_of, self.idf
-            )
+            features = candidate_matrix(shape, candidates, self.text_of, self.passage_of, self.idf)
             if self.reader.picker is not None and candidates:
                 scores = self.reader.picker.logits(features)
         if not candidates:

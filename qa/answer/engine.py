@@ -136,7 +136,9 @@ class QAEngine:
             confidence = judged.confidence
             decision = self._learned_decision(decision, judged, shape)
         if trace is not None:
-            trace.update(shape=shape, reading=reading, ranked=ranked, decision=decision)
+            trace.update(
+                asked=asked, shape=shape, reading=reading, ranked=ranked, decision=decision
+            )
         clock.lap("answer")
         keep = answer.chunk_id if answer else None
         if self.answer_first and keep is not None:

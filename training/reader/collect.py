@@ -50,6 +50,8 @@ class Record:
     unknown: float
     rules: Decision  # the hand-set rules' decision
     rule_choice: int  # the hand-set picker's candidate
+    question: str = ""  # as asked (a follow-up: rewritten with its subject when it names one)
+    texts: tuple[str, ...] = ()  # each candidate's sentence
 
 
 def squad_articles() -> list[str]:
@@ -128,6 +130,8 @@ def _record(engine: QAEngine, group: str, q: dict) -> Record:
         unknown_share(shape, vocab.__contains__),
         trace["decision"],
         int(np.argmax(reading.scores)) if cands else -1,
+        trace["asked"],
+        tuple(picker.text_of(c) for c in cands),
     )
 
 
