@@ -52,7 +52,10 @@ class QAEngine:
         self.chunks = index.chunks
         self.ranker = HybridRanker(index, SentenceTable(index), weights or Weights())
         self.picker = SentencePicker(
-            index.chunks, index.lexical.idf, self.ranker.sentences, reader=reader
+            index.chunks,
+            index.lexical.idf,
+            self.ranker.sentences,
+            reader=reader,
         )
         self.abstention = AbstentionPolicy(index.chunks)
         self._vectors: OrderedDict[str, tuple[np.ndarray, TokenVectors]] = OrderedDict()

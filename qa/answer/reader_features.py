@@ -98,6 +98,7 @@ class QuestionShape:
     words: frozenset[str]  # its lower-cased words
     terms: tuple[str, ...]  # its stemmed content terms
     yes_no: bool
+    text: str = ""  # the question as read
 
     @classmethod
     def read(cls, question: str) -> QuestionShape:
@@ -108,6 +109,7 @@ class QuestionShape:
             words=frozenset(w.lower() for w in re.findall(r"[\w'-]+", question)),
             terms=tuple(tokens(question)),
             yes_no=bool(_AUX_START.match(question)),
+            text=question,
         )
 
 
@@ -212,7 +214,8 @@ def question_vector(
         return np.zeros(len(QUESTION_FEATURES))
     order = np.argsort(-logits, kind="stable")
     best = candidates[int(order[0])]
-    row = dict(zip(CANDIDATE_FEATURES, features[int(order[0])], strict=True))
+    row = dict(zip(CANDIDATE_FEATURES, features[int(order[0])], strict=False))  # training may
+    # append columns of its own (training/reader/train.py --cross-encoder)
     second = float(logits[order[1]]) if len(order) > 1 else float(logits[order[0]]) - 5.0
     shifted = np.exp(logits - logits.max())
     dense = np.array([max(r.dense, r.sentence) for r in ranked])

@@ -99,9 +99,7 @@ def test_each_top_sentence_is_a_candidate_once_with_the_rule_score(engine):
 
 def test_a_sentence_two_passages_share_is_one_candidate_of_the_better_one(engine):
     chunks = engine.chunks
-    first = next(
-        c for c in chunks[:-1] if set(c.sentences) & set(chunks[c.chunk_id + 1].sentences)
-    )
+    first = next(c for c in chunks[:-1] if set(c.sentences) & set(chunks[c.chunk_id + 1].sentences))
     second = chunks[first.chunk_id + 1]
     vector, token_vectors = engine.embedder.encode_query("What does Russia give Iran?")
     ids = [second.chunk_id, first.chunk_id]
