@@ -26,12 +26,14 @@ from pathlib import Path
 import numpy as np
 
 from qa.answer.reader_features import CANDIDATE_FEATURES, QUESTION_FEATURES
+from qa.index.embedding import ModelNotFoundError
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "models" / "reader.json"
 
 
-class ReaderError(ValueError):
-    """A reader file that cannot be used (missing, corrupt, or for other features)."""
+class ReaderError(ModelNotFoundError):
+    """A reader file that cannot be used (missing, corrupt, or for other features): reported
+    as a model that cannot be loaded is, in one line, by the CLI and the page."""
 
 
 @dataclass(frozen=True)

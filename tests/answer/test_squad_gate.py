@@ -2,8 +2,9 @@
 
 `training/reader/train.py` holds `HELD_OUT` out of everything it fits; this builds that
 article's index (its own corpus, as a maintainer would) and scores the shipped pipeline on its
-374 crowd-written questions, 160 of them unanswerable. The floors sit just under the figures
-measured at the commit that set them (docs/retrieval.md, "Learned reader").
+374 crowd-written questions, 160 of them unanswerable. The floors sit about two points under
+the figures measured when they were set (recall@1 0.822, recall@3 0.949, answer accuracy
+0.696, 1 false refusal of 214: `QA_CORPUS=<a folder with the article> qa eval <its questions>`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from training.reader.train import HELD_OUT
 
 FLOORS = {
     "recall@1": 0.80,
-    "recall@3": 0.90,
+    "recall@3": 0.93,
     "answer_accuracy": 0.68,
 }
 MAX_FALSE_REFUSAL_SHARE = 0.03

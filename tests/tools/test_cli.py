@@ -109,6 +109,17 @@ def test_corrupt_index_names_file_and_fix(tmp_path):
     assert_one_line_error(proc, 1, "chunks.json", "qa build")
 
 
+def test_a_broken_reader_file_is_named_in_one_line_and_off_still_answers(tmp_path):
+    reader = tmp_path / "reader.json"
+    reader.write_text('{"format": 1}')
+    proc = qa("ask", "Will Russia help Iran?", env={"QA_READER": str(reader)})
+    assert_one_line_error(proc, 1, "reader file is not usable")
+    proc = qa("ask", "Will Russia help Iran?", "--json", env={"QA_READER": "off"})
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["confidence"] is None and out["unsure"] is False
+
+
 def test_build_check_exit_codes(tmp_path):
     assert qa("build", "--check").returncode == 0
     proc = qa("build", "--check", "--index", str(tmp_path / "none"))
