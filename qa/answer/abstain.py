@@ -60,7 +60,11 @@ _TIME = re.compile(
     rf"\b(?:1[5-9]\d\d|20\d\d|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})|(?:{_MONTHS})\s+\d{{1,4}}"
     r"|\d{4}s|\d{1,2}/\d{1,2}/\d{2,4}|century|centuries|decade|decades|yesterday|today"
     r"|last (?:week|month|year)|(?:days?|weeks?|months?|years?) ago"
-    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+    # times of day and of the year, and clock times: "early in the morning", "in spring"
+    r"|mornings?|afternoons?|evenings?|nights?|noon|midnight|dawn|dusk|sunrise|sunset"
+    r"|spring|summer|autumn|winter|weekends?|\d{1,2}(?::\d\d)?\s?(?:am|pm|a\.m\.|p\.m\.)"
+    r"|o'clock)\b",
     re.IGNORECASE,
 )
 _NUMBER_WORDS = (

@@ -33,6 +33,11 @@ def test_answer_types_are_recognised_in_text():
     assert holds("when", "The pact was signed in January 2025.")
     assert holds("when", "Ties deepened over the last decade.")
     assert not holds("when", "Leaders met to discuss cooperation.")
+    # times of day and of the year answer "when" too (a gardening guide, not the article)
+    assert holds("when", "Water tomatoes early in the morning so the leaves dry before noon.")
+    assert holds("when", "Prune the roses in late winter.")
+    assert holds("when", "The shop opens at 9 am.")
+    assert not holds("when", "Water tomatoes at the base so the leaves stay dry.")
     assert holds("how many", "Russia sent 40 jets.")
     assert holds("how many", "Russia sent two dozen jets.")
     assert not holds("how many", "Russia sent jets.")
@@ -128,3 +133,25 @@ def test_no_answer_opens_by_pointing_back_when_its_passage_holds_the_antecedent(
         spans = split_sentences(out["answer"])
         first = out["answer"][spans[0][0] : spans[0][1]]
         assert len(spans) == 1 + MAX_LEAD or not points_back(first), (q["id"], out["answer"])
+
+
+def test_a_when_question_is_answered_by_a_time_of_day(tmp_path):
+    """A new user's gardening guide: "early in the morning" answers "when"."""
+    from qa.answer.engine import QAEngine
+    from qa.config import Settings
+    from qa.index.build import build_index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "tomatoes.md").write_text(
+        "# Growing tomatoes\n\n## Watering\n\nWater tomatoes early in the morning so the leaves "
+        "dry before noon. Give each plant about two litres at the base. Wet leaves in the "
+        "evening invite blight.\n\n## Feeding\n\nFeed the plants with a potash-rich fertiliser "
+        "once the first fruits set. Stop feeding when the fruits ripen.\n",
+        encoding="utf-8",
+    )
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    build_index(settings)
+    out = QAEngine.load(settings).ask("When should I water tomatoes?")
+    assert not out.abstained, out.answer
+    assert "early in the morning" in out.answer

@@ -74,14 +74,7 @@ def train(
     began = time.perf_counter()
     for step in range(steps):
         part = pairs[step * batch : (step + 1) * batch]
-        enc = tok(
-            [q for q, _, _ in part],
-            [s for _, s, _ in part],
-            truncation=True,
-            max_length=MAX_LENGTH,
-            padding=True,
-            return_tensors="pt",
-        )
+        enc = _encode(tok, [q for q, _, _ in part], [s for _, s, _ in part])
         logits = model(**enc).logits[:, 0]
         loss = loss_fn(logits, torch.tensor([y for _, _, y in part]))
         loss.backward()
@@ -110,14 +103,7 @@ def score(model_dir: Path, records: list[Record], batch: int = 128) -> dict[str,
     with torch.inference_mode():
         for i in range(0, len(flat), batch):
             part = flat[i : i + batch]
-            enc = tok(
-                [q for _, q, _ in part],
-                [t for _, _, t in part],
-                truncation=True,
-                max_length=MAX_LENGTH,
-                padding=True,
-                return_tensors="pt",
-            )
+            enc = _encode(tok, [q for _, q, _ in part], [t for _, _, t in part])
             logits.append(model(**enc).logits[:, 0].numpy())
     values = np.concatenate(logits) if logits else np.zeros(0)
     out: dict[str, np.ndarray] = {}
@@ -126,3 +112,15 @@ def score(model_dir: Path, records: list[Record], batch: int = 128) -> dict[str,
         out[f"{r.group}/{r.qid}"] = values[at : at + len(r.texts)]
         at += len(r.texts)
     return out
+
+
+def _encode(tok, questions: list[str], sentences: list[str]):
+    """A padded batch of (question, sentence) pairs, cut to `MAX_LENGTH` tokens."""
+    return tok(
+        questions,
+        sentences,
+        truncation=True,
+        max_length=MAX_LENGTH,
+        padding=True,
+        return_tensors="pt",
+    )
