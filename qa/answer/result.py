@@ -41,6 +41,6 @@ class AskResult:
         """The note shown under an unsure answer (the page, the terminal)."""
         chance = round(100 * (self.confidence or 0.0))
         return (
-            "Unsure: this is the closest sentence the document has, but answers scored like "
-            f"this one are right about {chance}% of the time. Check the passages below."
+            "Unsure: this is the closest sentence the document has, but the reader rates its "
+            f"chance of answering the question at {chance}%. Check the passages below."
         )

@@ -236,7 +236,23 @@ def _figures(records, choice, refused, conf) -> dict:
         )
         out["acc_unsure"] = hit[unsure].mean() if unsure.any() else float("nan")
         out["acc_sure"] = hit[shown & ~unsure].mean() if (shown & ~unsure).any() else float("nan")
+        out["calibration"] = list(zip(conf[shown].tolist(), hit[shown].tolist(), strict=True))
     return out
+
+
+def calibration_line(pairs: list[tuple[float, bool]]) -> str:
+    """Predicted against observed accuracy in four confidence bands, and the Brier score."""
+    p = np.array([x for x, _ in pairs])
+    y = np.array([h for _, h in pairs], dtype=float)
+    parts = []
+    for lo, hi in ((0, 0.25), (0.25, 0.5), (0.5, 0.75), (0.75, 1.01)):
+        band = (p >= lo) & (p < hi)
+        if band.any():
+            parts.append(
+                f"{lo:.2f}-{min(hi, 1):.2f}: n {band.sum()}, said {p[band].mean():.2f}, "
+                f"right {y[band].mean():.2f}"
+            )
+    return "; ".join(parts) + f"; Brier {np.mean((p - y) ** 2):.3f}"
 
 
 def with_cross_encoder(records: list[Record]) -> list[Record]:
@@ -349,6 +365,10 @@ def main(argv: list[str] | None = None) -> int:
             f"  unsure share {reader['unsure']:.3f}: right {reader['acc_unsure']:.3f} of unsure, "
             f"{reader['acc_sure']:.3f} of the rest"
         )
+        pairs = [
+            x for n, _, b in rows if any(n.startswith(m) for m in names) for x in b["calibration"]
+        ]
+        print(f"  confidence, held out: {calibration_line(pairs)}")
     if args.folds_only:
         return 0
     train = [r for r in records if r.group not in (opt.held_out, "check")]
