@@ -226,7 +226,7 @@ def _figures(records, choice, refused, conf) -> dict:
         "fr_rate": fp / n,
     }
     if conf is not None:
-        shown = ans & ~refused
+        shown = ~refused  # every answer a reader sees, to unanswerable questions too
         unsure = shown & (conf < 0.5)
         out["unsure"] = unsure.sum() / max(shown.sum(), 1)
         out["n_unsure"], out["right_unsure"] = int(unsure.sum()), int(hit[unsure].sum())
