@@ -59,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     _backend(a)
     a.set_defaults(func=_cmd_ask, usage=a.format_usage)
 
-    e = sub.add_parser("eval", help="score a question file (format of shared/eval/dev.jsonl)")
+    e = sub.add_parser("eval", help="score a question file (format of eval/dev.jsonl)")
     _common(e)
     e.add_argument("file", type=Path)
     e.add_argument("--json", action="store_true", help="print one JSON object")
@@ -287,18 +287,22 @@ def _jsonl_lines(path: Path):
     """(line number, object, None) per usable line, (line number, None, problem) per bad one;
     blank lines are skipped."""
     try:
-        with open(path, encoding="utf-8") as f:
-            raw = f.read().splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or exc
-        raise UserError(f"cannot read {path}: {reason}", 2) from None
-    for number, text in enumerate(raw, 1):
+        raw = Path(path).read_bytes().splitlines()
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror or exc}", 2) from None
+    for number, data in enumerate(raw, 1):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            byte = data[exc.start]
+            yield number, None, f"not UTF-8 text (byte 0x{byte:02x} at column {exc.start + 1})"
+            continue
         if not text.strip():
             continue
         try:
             item = json.loads(text)
         except json.JSONDecodeError as exc:
-            yield number, None, f"not valid JSON ({exc.msg} at column {exc.colno})"
+            yield number, None, f"not valid JSON: {exc.msg} (column {exc.colno})"
             continue
         if isinstance(item, dict):
             yield number, item, None

@@ -52,7 +52,7 @@ def build_api(service: QAService) -> FastAPI:
         if q is None:
             others = ", ".join(f"?{key}=" for key in list(request.query_params)[:3])
             got = f" (the request has {others})" if others else ""
-            return _error(f"Missing the question: send /api/ask?q=...{got}.", 422)
+            return _error(f"Missing the question: send /api/ask?q=<your question>{got}.", 422)
         return await _answer(service, q, history, k)
 
     @app.api_route("/api/ask", methods=["PUT", "PATCH", "DELETE"], include_in_schema=False)

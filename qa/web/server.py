@@ -128,11 +128,35 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def port_taken(host: str, port: int) -> str | None:
+    """One line saying the port cannot be served on, and how to choose another; None if free."""
+    import errno
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                return f"app.py: cannot serve on {host}:{port}: {exc.strerror or exc}"
+            return (
+                f"app.py: port {port} on {host} is already in use (another Article QA?): stop "
+                f"that server, or choose another port: make run PORT={port + 1}"
+            )
+    return None
+
+
 def serve(argv: list[str] | None = None) -> int:
     """Load in the background, build the app and serve until interrupted."""
     import uvicorn
 
     options = parse_options(argv)
+    taken = port_taken(options.host, options.port)
+    if taken:
+        print(taken, file=sys.stderr, flush=True)
+        return 1
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     # faiss logs each CPU build it tries ("Could not load library with AVX512 support due to:
     # ModuleNotFoundError…") at INFO: harmless, and alarming in a newcomer's first log

@@ -83,6 +83,62 @@ def test_jsonl_answers_each_line_with_its_id(tmp_path):
     assert "error" in lines[2]
 
 
+def test_jsonl_reports_an_undecodable_line_by_number_and_answers_the_rest(tmp_path):
+    questions = tmp_path / "q.jsonl"
+    good = json.dumps({"id": "a", "question": "Does Russia sell weapons to Iran?"}).encode()
+    questions.write_bytes(
+        good + b"\n" + b'{"id": "b", "question": "caf\xe9?"}\n' + b'{"id": "c", "question": "x\n'
+    )
+    proc = qa("ask", "--jsonl", str(questions))
+    assert proc.returncode == 1, proc.stderr
+    assert [json.loads(line)["id"] for line in proc.stdout.splitlines()] == ["a"]
+    errors = proc.stderr.splitlines()
+    column = b'{"id": "b", "question": "caf\xe9?"}'.index(b"\xe9") + 1
+    assert any(f"line 2: not UTF-8 text (byte 0xe9 at column {column})" in e for e in errors)
+    assert any("line 3: not valid JSON: Unterminated string" in e for e in errors), errors
+    assert not any("at at" in e for e in errors), errors
+
+
+@pytest.mark.parametrize(
+    "args",
+    [(), ("ask",), ("build",), ("eval",), ("bench",), ("feedback",), ("export-onnx",)],
+)
+def test_every_documented_command_has_proofread_help(args):
+    proc = qa(*args, "--help")
+    assert proc.returncode == 0, proc.stderr
+    text = proc.stdout
+    assert text.startswith("usage:") and "Traceback" not in proc.stderr
+    assert "...." not in text and "at at " not in text and "shared/eval" not in text
+
+
+def test_app_help_runs():
+    proc = subprocess.run(
+        [sys.executable, "app.py", "--help"], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert proc.returncode == 0 and proc.stdout.startswith("usage: app.py"), proc.stderr
+
+
+def test_a_taken_port_is_said_in_one_line_without_a_serving_address():
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        proc = subprocess.run(
+            [sys.executable, "app.py", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+        )
+    assert proc.returncode == 1
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert "already in use" in lines[0] and f"PORT={port + 1}" in lines[0]
+    assert "http://" not in proc.stderr
+
+
 def test_readable_output_without_json():
     proc = qa("ask", "Will Russia give Iran fighter jets?", "-k", "2")
     assert proc.returncode == 0, proc.stderr

@@ -130,6 +130,7 @@ def test_bad_requests_get_a_one_line_error(client, method, kwargs, status, messa
     body = resp.json()
     assert set(body) == {"error"} and message in body["error"]
     assert "\n" not in body["error"] and "Traceback" not in body["error"]
+    assert "...." not in body["error"] and ".." not in body["error"].replace("...", "")
 
 
 def test_while_loading_the_route_says_so_with_retry_after():
