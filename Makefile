@@ -12,7 +12,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 .PHONY: run test venv venv-test index check lint bench clean screenshot
 
 run: venv  # make run PORT=7871 HOST=0.0.0.0 to serve elsewhere than 127.0.0.1:7860
-	$(BIN)/qa build --if-stale
+	-$(BIN)/qa build --if-stale  # a bad document: said in one line, the last build serves
 	$(BIN)/python app.py $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
 test: venv-test

@@ -23,6 +23,7 @@ from qa.answer.summary import is_summary_request, opening_and_closing
 from qa.config import Settings
 from qa.index.embedding import resolve_model
 from qa.index.fingerprint import fingerprint
+from qa.index.freshness import stale_reason
 from qa.index.lexical import tokens
 from qa.index.query_embedder import load_embedder
 from qa.index.store import IndexData
@@ -65,6 +66,7 @@ class QAEngine:
         self.answer_first = True
         self.switch_subjects = True  # "And China?" asks the earlier question about China
         self.summaries = True  # summary requests read the opening and closing sections
+        self.stale: str | None = None  # why the index is older than the corpus, if it is
 
     @classmethod
     def load(
@@ -74,24 +76,29 @@ class QAEngine:
         backend: str | None = None,
         reranker: str | None = None,
     ) -> QAEngine:
-        """Load the index (refused if stale or corrupt) and the model it was built with."""
+        """Load the index (refused if corrupt) and the model it was built with. A stale index
+        (the corpus changed, or a document keeps it from being rebuilt) still answers: `stale`
+        then says why and how to fix it."""
         settings = settings or Settings.from_env()
         manifest = store_manifest(settings)
         model = resolve_model(settings.model or _model_of(manifest))
-        expected = None
+        stale = None
         if check_fresh:
             try:
-                expected = fingerprint(settings, model)
+                if manifest.get("fingerprint") != fingerprint(settings, model):
+                    stale = stale_reason(settings)
             except CorpusError:
-                expected = None  # no corpus beside the index: serve the index as built
-        index = load_store(settings, expected)
+                pass  # no corpus beside the index: serve the index as built
+        index = load_store(settings, None)
         reranker = reranker or os.environ.get("QA_RERANKER")
-        return cls(
+        engine = cls(
             index,
             load_embedder(model, backend),
             reranker=_reranker(reranker),
             reader=default_reader(),
         )
+        engine.stale = stale
+        return engine
 
     def ask(
         self,

@@ -25,3 +25,15 @@ def index_status(settings: Settings) -> str:
     except CorpusError:
         return "stale"
     return "fresh" if manifest.get("fingerprint") == expected else "stale"
+
+
+def stale_reason(settings: Settings) -> str:
+    """Why the built index no longer matches the corpus, and how to fix it: the document that
+    keeps a build from finishing (read as a build reads it), else what changed."""
+    from qa.index.build_plan import plan_build
+
+    try:
+        plan_build(settings)
+    except CorpusError as exc:
+        return f"{exc}; fix or remove that file, or run `qa build --skip-bad` to build without it"
+    return "the corpus, settings, model or code changed since it was built: run `qa build`"

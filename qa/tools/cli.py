@@ -222,13 +222,16 @@ def _load_engine(args):
     from qa.index.store import IndexUnavailable
 
     try:
-        return QAEngine.load(
+        engine = QAEngine.load(
             _settings(args),
             backend=getattr(args, "backend", None),
             reranker=getattr(args, "reranker", None),
         )
     except (IndexUnavailable, ModelNotFoundError, StoreUnavailable) as exc:
         raise UserError(str(exc)) from None
+    if engine.stale:
+        print(f"qa: answering from the last build, which is older: {engine.stale}", file=sys.stderr)
+    return engine
 
 
 def _cmd_ask(args) -> int:

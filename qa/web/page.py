@@ -258,12 +258,20 @@ class _Handlers:
         self._store(lambda s: s.record_vote(Turn(**record), value))
 
     def article(self):
-        """The article view for a new page (waits, bounded, for the model to load)."""
+        """The article view for a new page (waits, bounded, for the model to load); above it,
+        for the maintainer, why the index is older than the corpus when it is."""
         try:
-            self.service.engine()
+            engine = self.service.engine()
         except ServiceUnavailable as exc:
             return render_notice(str(exc)), None
-        return self._article_update(None)
+        html, version = self._article_update(None)
+        stale = getattr(engine, "stale", None)
+        if stale:
+            html = (
+                render_notice(f"For the maintainer: answers come from the last build: {stale}")
+                + html
+            )
+        return html, version
 
     def api_ask(self, question: str, history: list[str] | None = None, k: int = 5) -> dict:
         """The `qa ask --json` object for `question` (follow-ups: earlier questions in history)."""

@@ -126,6 +126,7 @@ class QAService:
             self._engine, self._signature = engine, signature
         if engine is not None:
             log.info("engine ready")
+            _warn_if_stale(engine)
         self._checked_at = time.monotonic()
         self._ready.set()
 
@@ -207,9 +208,16 @@ class QAService:
             self.reloads += 1
             self._changed.notify_all()
         log.info("new index loaded and swapped in")
+        _warn_if_stale(engine)
         return True
 
     def _manifest_signature(self) -> tuple | None:
         """Cheap to compare, changes on every build: the manifest's (inode, mtime, size), or
         the collection a Milvus alias points at."""
         return store_signature(self.settings)
+
+
+def _warn_if_stale(engine) -> None:
+    """One log line when the engine answers from an index older than the corpus."""
+    if getattr(engine, "stale", None):
+        log.warning("answering from the last build, which is older: %s", engine.stale)

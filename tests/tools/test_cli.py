@@ -176,6 +176,23 @@ def test_a_broken_reader_file_is_named_in_one_line_and_off_still_answers(tmp_pat
     assert out["confidence"] is None and out["unsure"] is False
 
 
+def test_a_bad_document_leaves_the_last_build_answering_and_says_which_file(tmp_path):
+    import shutil
+
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    shutil.copy(ROOT / "corpus" / "will-russia-support-iran.txt", corpus)
+    shutil.copytree(ROOT / "index", index)
+    (corpus / "empty.txt").write_text("")
+    env = {"QA_CORPUS": str(corpus), "QA_INDEX": str(index)}
+    proc = qa("ask", "Will Russia give Iran fighter jets?", "--json", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "fighter jets" in json.loads(proc.stdout)["answer"]
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "empty.txt" in lines[0] and "--skip-bad" in lines[0], lines
+    assert qa("build", "--check", env=env).returncode == 1
+
+
 def test_build_check_exit_codes(tmp_path):
     assert qa("build", "--check").returncode == 0
     proc = qa("build", "--check", "--index", str(tmp_path / "none"))
