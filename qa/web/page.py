@@ -44,6 +44,7 @@ EXAMPLES = [
     "What is the capital of Australia?",
 ]
 EXAMPLES_FILE = "examples.json"  # beside the documents: a JSON list of questions
+SEED_DOCUMENT = "will-russia-support-iran.txt"  # what the shipped EXAMPLES ask about
 PLACEHOLDER = "Ask a question about the article, or pick one of the examples."
 # Filled in by the page script: a character counter shown as the question nears the limit.
 COUNTER = '<div id="qa-counter" class="qa-counter" aria-live="polite" hidden></div>'
@@ -96,21 +97,54 @@ def wording(index_dir: Path) -> Wording:
     return MANY if count > 1 else ONE
 
 
-def load_examples(corpus_dir: Path) -> list[str]:
-    """The questions in `examples.json` beside the documents, else the shipped `EXAMPLES`."""
+def load_examples(corpus_dir: Path, index_dir: Path | None = None) -> list[str]:
+    """The questions in `examples.json` beside the documents; else the shipped `EXAMPLES` when
+    the seed article is among the indexed documents; else questions drawn from the indexed
+    documents' section titles (none without an index): never questions about documents that
+    are not there."""
     path = corpus_dir / EXAMPLES_FILE
     try:
         examples = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return list(EXAMPLES)
+        return _default_examples(index_dir)
     except (OSError, ValueError) as exc:
         log.warning("%s unreadable (%s): showing the default examples", path, exc)
-        return list(EXAMPLES)
+        return _default_examples(index_dir)
     ok = isinstance(examples, list) and all(isinstance(q, str) and q.strip() for q in examples)
     if not ok or not examples:
         log.warning("%s is not a list of questions: showing the default examples", path)
-        return list(EXAMPLES)
+        return _default_examples(index_dir)
     return examples
+
+
+def _default_examples(index_dir: Path | None) -> list[str]:
+    documents = _indexed_documents(index_dir) if index_dir else None
+    if documents is None or any(d.get("doc_id") == SEED_DOCUMENT for d in documents):
+        return list(EXAMPLES)
+    return section_examples(documents)
+
+
+def section_examples(documents: list[dict], limit: int = len(EXAMPLES)) -> list[str]:
+    """Up to `limit` questions about the documents' sections (past each one's first), taken in
+    turn from each document; a document of one section gets "What is <title> about?"."""
+    per_doc = []
+    for doc in documents:
+        titles = [s.get("title", "").strip() for s in doc.get("sections", [])[1:]]
+        asked = [f"What does it say about {t.rstrip('?.:')}?" for t in titles if t]
+        per_doc.append(asked or [f"What is {doc.get('title') or doc.get('doc_id')} about?"])
+    out = []
+    for round_ in range(max((len(q) for q in per_doc), default=0)):
+        out += [q[round_] for q in per_doc if round_ < len(q)]
+    return out[:limit]
+
+
+def _indexed_documents(index_dir: Path) -> list[dict] | None:
+    """The index's documents (title, sections), or None when there is no readable index."""
+    try:
+        documents = json.loads((index_dir / "documents.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return documents if isinstance(documents, list) else None
 
 
 def build_page(service: QAService, store: FeedbackStore | None = None) -> gr.Blocks:
@@ -151,7 +185,7 @@ def build_page(service: QAService, store: FeedbackStore | None = None) -> gr.Blo
                 gr.HTML(COUNTER, elem_id="qa-hint", padding=False)
                 status = gr.HTML("", elem_id="qa-status", padding=False)
                 examples = gr.Examples(
-                    load_examples(service.settings.corpus_dir),
+                    load_examples(service.settings.corpus_dir, service.settings.index_dir),
                     inputs=question,
                     label="Examples",
                     elem_id="qa-examples",

@@ -61,6 +61,29 @@ def test_examples_come_from_the_file_beside_the_documents(tmp_path):
         assert load_examples(tmp_path) == EXAMPLES, bad
 
 
+def test_without_the_seed_article_the_examples_ask_about_the_documents_present(tmp_path):
+    from qa.config import Settings
+    from qa.index.build import build_index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "tea.md").write_text(
+        TEA + "\n## Milk first?\n\nSome pour the milk first.\n\n## Prices\n\nTea is cheap.\n",
+        encoding="utf-8",
+    )
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    build_index(settings)
+    examples = load_examples(corpus, settings.index_dir)
+    assert examples == [
+        "What does it say about Milk first?",
+        "What does it say about Prices?",
+    ]
+    assert not any("Russia" in q or "Iran" in q for q in examples)
+    assert load_examples(ROOT / "corpus", ROOT / "index") == EXAMPLES  # the seed article is there
+    (corpus / "examples.json").write_text(json.dumps(["How is tea drunk?"]), encoding="utf-8")
+    assert load_examples(corpus, settings.index_dir) == ["How is tea drunk?"]
+
+
 def test_wording_follows_the_number_of_documents(tmp_path):
     assert wording(ROOT / "index") is ONE
     assert wording(tmp_path / "missing") is ONE
