@@ -26,6 +26,20 @@ _LABEL = re.compile(r"^\s*[\w][\w ]{0,30}:\s*$")
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _CODE_SPAN = re.compile(r"(`+)[^`].*?\1")
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # CommonMark: a backslash before punctuation
+_HELD = re.compile("\ue000(\\d+)\ue001")
+_HIDDEN_HTML = re.compile(
+    r"<(script|style)\b[^>]*>.*?</\1\s*>|<(?:script|style)\b[^>]*/?>|<!--.*?-->",
+    re.IGNORECASE | re.DOTALL,
+)
+# Tags that end a line or a block: their place becomes a space, so words do not run together
+_BREAK = re.compile(
+    r"</?(?:br|p|div|details|summary|li|ul|ol|dl|dt|dd|tr|td|th|table|h[1-6]|blockquote"
+    r"|section|article|header|footer|figure|figcaption|hr)\b[^<>]*/?>",
+    re.IGNORECASE,
+)
+_SPACES = re.compile(r"(?<=\S)[ \t]{2,}(?=\S)")  # as left where a tag was taken out
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 # __strong__ (its markers dropped), not snake__case
 _UNDERSCORES = re.compile(r"(?<![\w_])__(?=\S)(.+?)(?<=\S)__(?![\w_])")
 _SENTENCE_END = (".", "!", "?", '"', "\u201d", ")")
@@ -225,9 +239,25 @@ def _strip_inline(text: str) -> str:
 
 
 def _strip_markup(text: str) -> str:
+    """Markdown and inline HTML reduced to the words a reader sees: scripts, styles and
+    comments dropped, other tags removed around their text (a block or `<br>` tag leaves a
+    space), and backslash escapes (`\\<`, `\\_`) read as the characters they protect, which
+    no other rule touches."""
+    held: list[str] = []
+
+    def hold(match: re.Match) -> str:
+        held.append(match.group(1))
+        return f"\ue000{len(held) - 1}\ue001"
+
+    text = _ESCAPED.sub(hold, text)
+    text = _HIDDEN_HTML.sub(" ", text)
+    text = _BREAK.sub(" ", text)
+    text = _TAG.sub("", text)
     text = _IMAGE.sub("", text)
     text = _LINK.sub(r"\1", text)
-    return _UNDERSCORES.sub(r"\1", text.replace("**", ""))
+    text = _UNDERSCORES.sub(r"\1", text.replace("**", ""))
+    text = _SPACES.sub(" ", text)
+    return _HELD.sub(lambda m: held[int(m.group(1))], text)
 
 
 def _clean_body(raw: str, blocks: list[str]) -> str:

@@ -166,8 +166,10 @@ def test_markup_in_questions_is_shown_as_text_and_never_runs(app_page):
 def test_markup_in_a_document_is_shown_as_text(app_page):
     page = app_page.page
     article = page.locator("#qa-article")
-    assert "Gardening <img src=x onerror=alert(1)> notes" in article.inner_text()
-    assert "Tomatoes <script>alert(2)</script> care" in article.inner_text()
+    # inline HTML is reduced to its words (issue 21 item 10): no tag, as code or as text
+    assert "Gardening notes" in article.inner_text()
+    assert "Tomatoes care" in article.inner_text()
+    assert not any(t in article.inner_text() for t in ("<img", "onerror", "<script", "alert("))
     reply = app_page.ask("What do tomatoes need to grow?")
     assert "Tomatoes need full sun" in reply.inner_text()
     reply.locator("a.qa-section-link").first.click()
