@@ -164,6 +164,7 @@ CSS = """
 #qa-chat .qa-reply p.qa-answer { margin: 0 0 .5em 0; font-size: 1.05em; line-height: 1.5; }
 #qa-chat .qa-abstained p.qa-answer { color: var(--body-text-color-subdued); font-style: italic; }
 #qa-chat .qa-abstained { opacity: .9; }
+#qa-chat p.qa-link { margin: 0 0 .4em 0; font-size: .85em; }
 #qa-chat p.qa-unsure { margin: 0 0 .5em 0; padding: .2em .6em; border-left: 3px solid #d97706;
   font-size: .92em; }
 #qa-chat .qa-empty { color: var(--body-text-color-subdued); font-style: italic; }

@@ -12,6 +12,7 @@ import sqlite3
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 import gradio as gr
 
@@ -230,7 +231,14 @@ def build_page(service: QAService, store: FeedbackStore | None = None) -> gr.Blo
             concurrency_limit=None,
             trigger_mode="multiple",
         )
-        demo.load(handlers.article, None, [article, article_version], api_visibility="private")
+        demo.load(
+            handlers.article, None, [article, article_version], api_visibility="private"
+        ).then(  # a link to an answer (/?q=...) asks its question once the page is ready
+            handlers.from_link,
+            [chatbot, turns, article_version],
+            outputs,
+            api_visibility="private",
+        )
         gr.api(handlers.api_ask, api_name="ask")
     return demo
 
@@ -275,11 +283,19 @@ class _Handlers:
         turns[len(messages)] = asdict(turn)
         documents = self.service.documents()[1]
         ids = section_ids(documents)
-        reply = render_result(result, PASSAGES_SHOWN, ids, document_titles(documents))
+        link = None if history else answer_link(result.question)  # a follow-up needs its chat
+        reply = render_result(result, PASSAGES_SHOWN, ids, document_titles(documents), link)
         messages.append({"role": "assistant", "content": reply})
         if result.abstained:
             self._store(lambda s: s.record_abstention(turn))
         return "", messages, turns, "", *self._article_update(version)
+
+    def from_link(self, messages: list, turns: dict, version, request: gr.Request):
+        """Ask the question of a link to an answer (`/?q=...`) when the page opens with one."""
+        asked = (request.query_params.get("q") or "") if request else ""
+        if not asked.strip():
+            return (gr.skip(),) * 6
+        return self.respond(asked, [], {}, version)
 
     def vote(self, turns: dict, data: gr.LikeData) -> None:
         """Store a thumbs up/down (or its withdrawal) on the answer it was given to."""
@@ -331,6 +347,11 @@ class _Handlers:
             write(self.store)
         except (sqlite3.Error, OSError) as exc:  # feedback must never break the chat
             log.warning("feedback not stored: %s", exc)
+
+
+def answer_link(question: str) -> str:
+    """The page address that opens with `question` asked (relative: the page's own host)."""
+    return "?" + urlencode({"q": question})
 
 
 def _turn(result: AskResult, history: list[str]) -> Turn:

@@ -132,8 +132,10 @@ def render_result(
     passages: int = 3,
     ids: SectionIds | None = None,
     titles: Titles | None = None,
+    link: str | None = None,
 ) -> str:
-    """The reply: the answer sentence, then the top passages (collapsed for abstentions)."""
+    """The reply: the answer sentence, then the top passages (collapsed for abstentions);
+    `link`: the address that asks this question again, offered under the answer."""
     shown = result.passages[:passages]
     cls = "qa-reply qa-abstained" if result.abstained else "qa-reply qa-answered"
     label = "Nearest passages" if result.abstained else "Sources"
@@ -145,7 +147,14 @@ def render_result(
         if shown
         else ""
     )
-    return f'<div class="{cls}">{render_answer(result)}{render_doubt(result)}{sources}</div>'
+    share = (
+        f'<p class="qa-link"><a class="qa-answer-link" href="{attr(link)}">Link to this answer</a>'
+        "</p>"
+        if link and not result.abstained
+        else ""
+    )
+    body = f"{render_answer(result)}{render_doubt(result)}{share}{sources}"
+    return f'<div class="{cls}">{body}</div>'
 
 
 def render_doubt(result: AskResult) -> str:

@@ -218,3 +218,22 @@ def test_abstention_looks_different_and_collapses_its_passages(app_page, served)
     assert reply.locator(".qa-passage").first.is_visible()
     abstentions = feedback_rows(served[1], 1, votes=False)
     assert question in [r["question"] for r in abstentions]  # kept for `qa feedback`
+
+
+def test_a_link_to_an_answer_opens_the_page_with_it_asked(app_page, served):
+    """`/?q=...` asks its question on arrival; a first answer offers such a link, a follow-up
+    (which needs its conversation) none."""
+    server, _ = served
+    page = app_page.page
+    page.goto(f"{server.url}/?q=Will+Russia+give+Iran+fighter+jets%3F")
+    reply = page.locator(BOTS).first
+    expect(reply).to_contain_text("fighter jets", timeout=60_000)
+    expect(page.locator("#qa-chat [data-testid='user']").first).to_contain_text(QUESTION)
+    link = reply.locator("a.qa-answer-link")
+    assert link.get_attribute("href") == "?q=Will+Russia+give+Iran+fighter+jets%3F"
+    follow_up = app_page.ask("Why not?")
+    assert follow_up.locator("a.qa-answer-link").count() == 0
+    page.goto(f"{server.url}/")
+    page.wait_for_selector("#qa-article section.qa-section", timeout=60_000)
+    page.wait_for_timeout(1000)
+    assert page.locator(BOTS).count() == 0  # no link, no question asked
