@@ -150,6 +150,8 @@ _JS = r"""
       if (pane) {
         const top = last.getBoundingClientRect().top - pane.getBoundingClientRect().top;
         pane.scrollTop += top - 8;
+      } else if (last && window.matchMedia("(max-width: 640px)").matches) {
+        last.scrollIntoView({ block: "start" });  // a phone: the page itself scrolls
       }
     }
     answers = bots;
@@ -162,8 +164,10 @@ JS = _JS.replace("__LIMIT__", str(MAX_QUESTION_CHARS))
 
 CSS = """
 #qa-chat .qa-reply p.qa-answer { margin: 0 0 .5em 0; font-size: 1.05em; line-height: 1.5; }
-#qa-chat .qa-abstained p.qa-answer { color: var(--body-text-color-subdued); font-style: italic; }
-#qa-chat .qa-abstained { opacity: .9; }
+/* a refusal reads as clearly as an answer: full colour, marked by a bar, not greyed out */
+#qa-chat .qa-abstained p.qa-answer {
+  font-weight: 600; border-left: 3px solid var(--body-text-color-subdued); padding-left: .6em;
+}
 #qa-chat p.qa-link { margin: 0 0 .4em 0; font-size: .85em; }
 #qa-chat p.qa-unsure { margin: 0 0 .5em 0; padding: .2em .6em; border-left: 3px solid #d97706;
   font-size: .92em; }
@@ -259,8 +263,14 @@ CSS = """
 }
 #qa-back[hidden] { display: none; }
 @media (max-width: 640px) {
-  #qa-chat { height: auto !important; min-height: 110px; max-height: 72vh; }
-  #qa-chat .bubble-wrap { padding-right: 28px; }
+  /* the conversation grows with the page: no box to scroll inside on a phone */
+  #qa-chat { height: auto !important; min-height: 110px; max-height: none !important;
+    overflow: visible !important; }
+  #qa-chat .bubble-wrap { padding-right: 28px; height: auto !important;
+    max-height: none !important; overflow: visible !important; }
+  /* a passage's section title takes the width; its relevance goes under it */
+  #qa-chat .qa-passage-head { flex-wrap: wrap; row-gap: .15em; }
+  #qa-chat .qa-relevance { flex-basis: 100%; }
   /* the question box gets the whole width (its placeholder fits), Ask and Clear share a row */
   #qa-input-row { flex-wrap: wrap; }
   #qa-input-row > #qa-question { flex: 1 1 100% !important; min-width: 100% !important; }

@@ -233,3 +233,33 @@ def test_the_question_box_shows_its_whole_placeholder(vp):
     assert needed <= room, (needed, room)  # one line, nothing cut off ("…(Enter to send)")
     ask, clear = (app.page.locator(s).bounding_box() for s in ("#qa-ask", "#qa-clear"))
     assert abs(ask["y"] - clear["y"]) < 2  # Ask and Clear all side by side
+
+
+def test_the_latest_answer_reads_without_an_inner_box_and_a_refusal_reads_clearly(vp):
+    """Phone: the chat grows with the page (no box to scroll inside), the latest question is
+    scrolled to, passage titles take the width; both sizes: a refusal is not greyed out."""
+    app, name = vp
+    page = app.page
+    app.ask(QUESTION)
+    app.ask("Why not?")
+    refusal = app.ask("What is the capital of Australia?")
+    answer_style = page.locator(f"{BOTS} .qa-answered p.qa-answer").first.evaluate(
+        "e => [getComputedStyle(e).color, getComputedStyle(e).fontStyle]"
+    )
+    refusal_style = refusal.locator("p.qa-answer").evaluate(
+        "e => [getComputedStyle(e).color, getComputedStyle(e).fontStyle]"
+    )
+    assert refusal_style == answer_style == [answer_style[0], "normal"]
+    if name != "phone":
+        return
+    boxes = page.locator("#qa-chat, #qa-chat *").evaluate_all(
+        "els => els.filter(e => ['auto', 'scroll'].includes(getComputedStyle(e).overflowY)"
+        " && e.scrollHeight > e.clientHeight + 4).length"
+    )
+    assert boxes == 0
+    last_question = page.locator("#qa-chat [data-testid='user']").last
+    top = last_question.bounding_box()["y"]
+    assert 0 <= top < VIEWPORTS["phone"][1] / 2  # scrolled to, at the top half of the screen
+    head = page.locator("#qa-chat .qa-passage-head").first
+    title = head.locator("a.qa-section-link")
+    assert title.bounding_box()["width"] >= 0.7 * head.bounding_box()["width"]
