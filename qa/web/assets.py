@@ -168,6 +168,13 @@ CSS = """
 #qa-chat .qa-abstained p.qa-answer {
   font-weight: 600; border-left: 3px solid var(--body-text-color-subdued); padding-left: .6em;
 }
+table.qa-table { border-collapse: collapse; margin: .4em 0; font-size: .95em; display: block;
+  max-width: 100%; overflow-x: auto; }
+table.qa-table th, table.qa-table td { border: 1px solid var(--border-color-primary);
+  padding: .2em .55em; text-align: left; vertical-align: top; }
+table.qa-table th { background: var(--background-fill-secondary); }
+table.qa-table.qa-highlight td, table.qa-table.qa-highlight th {
+  background: rgba(255, 213, 79, .45); }
 #qa-chat p.qa-link { margin: 0 0 .4em 0; font-size: .85em; }
 #qa-chat p.qa-unsure { margin: 0 0 .5em 0; padding: .2em .6em; border-left: 3px solid #d97706;
   font-size: .92em; }

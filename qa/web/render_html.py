@@ -20,6 +20,10 @@ from qa.ingest.documents import Document, Section
 _INERT = {c: f"&#{ord(c)};" for c in "\\`*_{}[]#|~$<>"}
 _INERT.update({"&": "&amp;", '"': "&quot;", "'": "&#x27;"})
 _TABLE = str.maketrans(_INERT)
+# A Markdown table inside a passage: consecutive lines that start with a pipe
+_TABLE_BLOCK = re.compile(r"(?:^|(?<=\n))[ \t]*\|[^\n]*(?:\n[ \t]*\|[^\n]*)*")
+_CELL_SPLIT = re.compile(r"(?<!\\)\|")
+_SEPARATOR_CELL = re.compile(r"^:?-+:?$")
 
 
 def text_html(text: str) -> str:
@@ -112,6 +116,8 @@ def render_answer(result: AskResult) -> str:
     """The answer paragraph. One that starts mid-thought ("For example, ...") is shown as a
     quotation with its leading connective de-emphasised; the quoted text is unchanged."""
     answer = result.answer or ""
+    if not result.abstained and _TABLE_BLOCK.fullmatch(answer.strip()):
+        return f'<div class="qa-answer">{table_html(answer)}</div>'  # a table answers
     lead = 0 if result.abstained else leading_connective(answer)
     if not lead:
         return f'<p class="qa-answer">{text_html(answer)}</p>'
@@ -192,14 +198,52 @@ def render_passage(
 
 
 def highlighted(p: Passage) -> str:
-    """The passage text with the answer sentence inside <mark>."""
+    """The passage text with the answer sentence inside <mark>; a Markdown table in it shown
+    as a table (ingest keeps a table one unit: when it is the answer, the whole table is)."""
     a, b = p.answer_start, p.answer_end
     if a is None or b is None or not 0 <= a < b <= len(p.text):
-        return text_html(p.text)
+        a = b = -1
+    out, at = [], 0
+    for match in _TABLE_BLOCK.finditer(p.text):
+        out.append(_marked(p.text, at, match.start(), a, b))
+        inside = a <= match.start() and match.end() <= b
+        out.append(table_html(match.group(0), marked=inside))
+        at = match.end()
+    out.append(_marked(p.text, at, len(p.text), a, b))
+    return "".join(out)
+
+
+def _marked(text: str, start: int, end: int, a: int, b: int) -> str:
+    """`text[start:end]` as HTML, its part inside [a, b) in <mark>."""
+    lo, hi = max(start, a), min(end, b)
+    if lo >= hi:
+        return text_html(text[start:end])
     return (
-        f"{text_html(p.text[:a])}<mark class='qa-highlight'>{text_html(p.text[a:b])}</mark>"
-        f"{text_html(p.text[b:])}"
+        f"{text_html(text[start:lo])}<mark class='qa-highlight'>{text_html(text[lo:hi])}</mark>"
+        f"{text_html(text[hi:end])}"
     )
+
+
+def table_html(block: str, marked: bool = False) -> str:
+    """A Markdown pipe table as an HTML table (a header row when a separator row follows the
+    first); every cell escaped like `text_html`."""
+    rows = [_cells(line) for line in block.strip("\n").split("\n") if line.strip()]
+    header = len(rows) > 1 and all(_SEPARATOR_CELL.match(c) for c in rows[1])
+    head = f"<thead>{_row(rows[0], 'th')}</thead>" if header else ""
+    body = "".join(_row(r, "td") for r in (rows[2:] if header else rows))
+    cls = "qa-table qa-highlight" if marked else "qa-table"
+    return f'<table class="{cls}">{head}<tbody>{body}</tbody></table>'
+
+
+def _cells(line: str) -> list[str]:
+    inner = line.strip()
+    inner = inner[1:] if inner.startswith("|") else inner
+    inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
+    return [c.strip().replace("\\|", "|") for c in _CELL_SPLIT.split(inner)]
+
+
+def _row(cells: list[str], tag: str) -> str:
+    return "<tr>" + "".join(f"<{tag}>{text_html(c)}</{tag}>" for c in cells) + "</tr>"
 
 
 def render_article(documents: Sequence[Document]) -> str:
@@ -254,13 +298,14 @@ def _section(doc: Document, section: Section, ids: SectionIds) -> str:
 
 
 def _block_html(block: str) -> str:
-    """A paragraph; a code block or table (kept verbatim by ingest) as preformatted text."""
+    """A paragraph; a code block (kept verbatim by ingest) as preformatted text, a table as a
+    table."""
     verbatim = verbatim_text(block)
     if verbatim is None:
         return f"<p>{text_html(block.strip())}</p>"
     if is_code_block(block):
         return f'<pre class="qa-code"><code>{_inert(verbatim)}</code></pre>'
-    return f'<pre class="qa-code">{_inert(verbatim)}</pre>'
+    return table_html(verbatim)
 
 
 def _inert(text: str) -> str:

@@ -32,6 +32,13 @@ HOSTILE_DOC = """# Gardening <img src=x onerror=alert(1)> notes
 
 Tomatoes need full sun and **plenty** of water. <img src=x onerror=alert(3)> Gardeners stake
 tomato plants with <a href="javascript:alert(4)">a cane</a>, $$x^2$$, {{7*7}} and ${7*7}.
+
+## Watering by month
+
+| Month | Water per plant |
+|---|---|
+| June | one litre a day |
+| July | two litres a day |
 """
 
 

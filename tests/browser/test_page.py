@@ -237,3 +237,17 @@ def test_a_link_to_an_answer_opens_the_page_with_it_asked(app_page, served):
     page.wait_for_selector("#qa-article section.qa-section", timeout=60_000)
     page.wait_for_timeout(1000)
     assert page.locator(BOTS).count() == 0  # no link, no question asked
+
+
+def test_a_markdown_table_is_shown_as_a_table_in_the_article_and_in_passages(app_page):
+    page = app_page.page
+    table = page.locator("#qa-article table.qa-table")
+    expect(table).to_have_count(1)
+    assert table.locator("th").all_inner_texts() == ["Month", "Water per plant"]
+    assert table.locator("td").all_inner_texts()[2:] == ["July", "two litres a day"]
+    assert "|" not in page.locator("#qa-article").inner_text()
+    reply = app_page.ask("How much water does a tomato plant need in July?")
+    shown = reply.locator("table.qa-table")
+    expect(shown.first).to_be_visible()
+    assert "two litres a day" in shown.first.locator("td").all_inner_texts()
+    assert "|---|" not in reply.inner_text()

@@ -114,13 +114,14 @@ That is all.
 """
 
 
-def test_code_blocks_and_tables_show_as_preformatted_text_without_fences():
+def test_code_blocks_show_as_preformatted_text_without_fences_and_tables_as_tables():
     html_out = render_article([clean_document(GUIDE, "guide.md")])
     blocks = html_out.split('<pre class="qa-code">')[1:]
-    assert len(blocks) == 2 and "\n" not in html_out  # one message, one HTML block
+    assert len(blocks) == 1 and "\n" not in html_out  # one message, one HTML block
     code = html.unescape(blocks[0].split("</pre>")[0])
     lines = [line.rstrip() for line in code.split("\n")]  # ingest keeps a blank line as " "
     assert lines == ["<code>import time", "", "time.sleep(240)  # four minutes</code>"]
     assert "```" not in html.unescape(html_out)
-    assert html.unescape(blocks[1].split("</pre>")[0]).startswith("| Tea   | Minutes |\n")
+    assert "<thead><tr><th>Tea</th><th>Minutes</th></tr></thead>" in html_out
+    assert "<tr><td>Black</td><td>4</td></tr>" in html_out
     assert "<p>That is all.</p>" in html_out

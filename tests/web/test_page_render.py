@@ -231,3 +231,28 @@ def test_the_engine_marks_some_dev_answers_unsure_and_not_others(engine, dev_que
     results = [engine.ask(q["question"]) for q in dev_questions if q.get("answerable")]
     assert {r.unsure for r in results if not r.abstained} == {True, False}
     assert all(r.confidence is not None and 0 <= r.confidence <= 1 for r in results)
+
+
+TABLE = "| Chain speed | Replace at stretch |\n|---|---|\n| 8 | 0.75% |\n| 11 | 0.5% |"
+
+
+def test_a_markdown_table_renders_as_a_table_in_passages_answers_and_the_article():
+    from qa.web.render_html import highlighted, table_html
+
+    html_table = table_html(TABLE)
+    assert "<th>Chain speed</th><th>Replace at stretch</th>" in html_table
+    assert "<tr><td>11</td><td>0.5%</td></tr>" in html_table and "|" not in html_table
+    text = f"Check the chain often.\n\n{TABLE}\n\nA worn chain wears the cassette."
+    start = text.index("| Chain")
+    as_answer = Passage(0, text, "d", "s", "s", 0.5, 0, len(text), start, start + len(TABLE))
+    assert '<table class="qa-table qa-highlight">' in highlighted(as_answer)
+    first = Passage(0, text, "d", "s", "s", 0.5, 0, len(text), 0, 22)
+    out = highlighted(first)
+    assert "<mark class='qa-highlight'>Check the chain often.</mark>" in out
+    assert '<table class="qa-table">' in out and "A worn chain wears the cassette." in out
+    reply = render_result(AskResult("q?", False, TABLE, [as_answer]))
+    assert '<div class="qa-answer"><table class="qa-table">' in reply
+    body = f"Intro.\n\n{TABLE}\n\nMore text."
+    doc = Document("b.md", "Bikes", body, [Section("Chains", "chains", 2, 0, len(body))])
+    article = render_article([doc])
+    assert '<table class="qa-table">' in article and "|---|" not in article
