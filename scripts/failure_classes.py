@@ -29,22 +29,11 @@ CLASSES = (
 )
 
 
-class Recorder:
-    """Wraps the engine's answer picker to keep the ranking it was given."""
-
-    def __init__(self, engine: QAEngine) -> None:
-        self.ranked: list = []
-        self._run = engine.picker.run
-        engine.picker.run = self
-
-    def __call__(self, ranked, *args):
-        self.ranked = ranked
-        return self._run(ranked, *args)
-
-
-def classify(engine: QAEngine, recorder: Recorder, question: dict) -> str:
-    """The class of one answerable question."""
-    result = engine.ask(question["question"], question.get("history") or [])
+def classify(engine: QAEngine, question: dict) -> str:
+    """The class of one answerable question (the ranking its answer was read from comes back
+    through `QAEngine.ask`'s trace)."""
+    trace: dict = {}
+    result = engine.ask(question["question"], question.get("history") or [], trace=trace)
     gold = [norm(g) for g in question["gold"]]
 
     def holds(text: str) -> bool:
@@ -54,7 +43,7 @@ def classify(engine: QAEngine, recorder: Recorder, question: dict) -> str:
         return "refused"
     if holds(result.answer):
         return "right"
-    chunks = [engine.chunks[r.chunk_id] for r in recorder.ranked[:5]]
+    chunks = [engine.chunks[r.chunk_id] for r in trace["ranked"][:5]]
     if not any(holds(c.text) for c in chunks):
         return "not in top 5"
     if not any(holds(c.text) for c in chunks[:2]):
@@ -68,12 +57,11 @@ def main() -> None:
     parser.add_argument("sets", nargs="*", default=["dev", "tune", "check"])
     args = parser.parse_args()
     engine = QAEngine.load()
-    recorder = Recorder(engine)
     print("| set | answerable | " + " | ".join(CLASSES) + " |")
     print("|---" * (2 + len(CLASSES)) + "|")
     for name in args.sets:
         questions = [q for q in read_questions(EVAL / f"{name}.jsonl") if q["answerable"]]
-        counts = Counter(classify(engine, recorder, q) for q in questions)
+        counts = Counter(classify(engine, q) for q in questions)
         cells = " | ".join(str(counts[c]) for c in CLASSES)
         print(f"| {name} | {len(questions)} | {cells} |")
 

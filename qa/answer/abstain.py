@@ -37,7 +37,6 @@ class Decision:
     abstain: bool
     reason: str = ""
     hard: bool = False  # personal data or an opinion: refused whatever a reader says
-    learned: bool = False  # refused by the learned reader
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ import numpy as np
 
 from qa.answer.candidates import (
     Candidate,
-    Weighting,
     collect_candidates,
     late_interaction_of,
     points_back,
@@ -54,17 +53,30 @@ class PickerParams:
     overlap: float = 0.6
     late: float = 2.0
 
+    def score(self, c: Candidate) -> float:
+        """The hand-set score of a candidate sentence."""
+        return (
+            c.similarity
+            + self.passage * c.passage
+            + self.overlap * c.coverage
+            + (self.late * c.late)
+        )
+
 
 @dataclass(frozen=True)
 class Reading:
     """What the picker read: the candidates, their scores (the hand-set rule's, or the learned
-    picker's), their feature rows (`learned`: with a reader) and the chosen answer."""
+    picker's), their feature rows (with a reader) and the chosen answer."""
 
     candidates: list[Candidate]
     scores: np.ndarray
     features: np.ndarray | None
-    learned: bool
     answer: AnswerSentence | None
+
+    @property
+    def learned(self) -> bool:
+        """Whether a reader read the candidates (and `features` holds their rows)."""
+        return self.features is not None
 
 
 class SentencePicker:
@@ -98,14 +110,15 @@ class SentencePicker:
         `shape` (the question read by `QuestionShape.read`) is needed by a reader."""
         candidates = self.candidates(ranked, sims, query_tokens, query_vectors)
         features = None
-        weighting = Weighting(self.params.passage, self.params.overlap, self.params.late)
-        scores = np.array([weighting.score(c) for c in candidates])
+        scores = np.array([self.params.score(c) for c in candidates])
         if self.reader is not None and shape is not None:
-            features = candidate_matrix(shape, candidates, self.text_of, self.passage_of, self.idf)
+            features = candidate_matrix(
+                shape, candidates, scores, self.text_of, self.passage_of, self.idf
+            )
             if self.reader.picker is not None and candidates:
                 scores = self.reader.picker.logits(features)
         if not candidates:
-            return Reading(candidates, scores, features, features is not None, None)
+            return Reading(candidates, scores, features, None)
         best = candidates[int(np.argmax(scores))]  # the first of equals, as before
         answer = AnswerSentence(
             best.chunk_id,
@@ -115,9 +128,7 @@ class SentencePicker:
             best.similarity,
             best.coverage,
         )
-        return Reading(
-            candidates, scores, features, features is not None, self.self_contained(answer)
-        )
+        return Reading(candidates, scores, features, self.self_contained(answer))
 
     def candidates(
         self,

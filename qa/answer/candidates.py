@@ -4,7 +4,8 @@ Every sentence of the top passages is a candidate, once (neighbouring chunks sha
 the better-ranked passage keeps it). Each carries the picker's signals — the question's cosine
 with the sentence, late interaction (MaxSim), the IDF-weighted share of the question's terms
 it holds, its passage's fused score and rank — and those of its neighbours, so that the
-hand-set picker (`rule`) and the learned reader (`qa.answer.reader`) read the same numbers.
+hand-set picker (`PickerParams.score`) and the learned reader (`qa.answer.reader`) read the
+same numbers.
 """
 
 from __future__ import annotations
@@ -43,24 +44,6 @@ class Candidate:
     next_similarity: float
     prev_late: float
     next_late: float
-
-
-@dataclass(frozen=True)
-class Weighting:
-    """The hand-set picker's weights (docs/retrieval.md): score = cosine + `passage` x passage
-    score + `overlap` x coverage + `late` x MaxSim."""
-
-    passage: float = 0.5
-    overlap: float = 0.6
-    late: float = 2.0
-
-    def score(self, c: Candidate) -> float:
-        return (
-            c.similarity
-            + self.passage * c.passage
-            + self.overlap * c.coverage
-            + (self.late * c.late)
-        )
 
 
 def collect_candidates(

@@ -174,7 +174,7 @@ class QAEngine:
         if rules.abstain and (rules.hard or self.picker.reader.keep_rules):
             return rules
         if judged.refuse:
-            return Decision(True, f" {shape.kind}" if shape.kind else " that", learned=True)
+            return Decision(True, f" {shape.kind}" if shape.kind else " that")
         return Decision(False)
 
     @cached_property

@@ -20,8 +20,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from qa.answer.abstain import asks_for, holds
-from qa.answer.candidates import Candidate, Weighting, points_back
+from qa.answer.abstain import asks_for, holds, relevance
+from qa.answer.candidates import Candidate, points_back
 from qa.answer.ranking import Ranked
 from qa.index.lexical import tokens
 
@@ -116,14 +116,16 @@ class QuestionShape:
 def candidate_matrix(
     shape: QuestionShape,
     candidates: list[Candidate],
+    rule: np.ndarray,
     text_of: Callable[[Candidate], str],
     passage_of: Callable[[int], str],
     idf: Callable[[str], float],
 ) -> np.ndarray:
-    """One row of `CANDIDATE_FEATURES` per candidate (`passage_of`: a chunk id's text)."""
+    """One row of `CANDIDATE_FEATURES` per candidate (`rule`: their hand-set scores,
+    `PickerParams.score`; `passage_of`: a chunk id's text)."""
     if not candidates:
         return np.zeros((0, len(CANDIDATE_FEATURES)))
-    rule = np.array([Weighting().score(c) for c in candidates])
+    rule = np.asarray(rule, dtype=np.float64)
     sim = np.array([c.similarity for c in candidates])
     late = np.array([c.late for c in candidates])
     cov = np.array([c.coverage for c in candidates])
@@ -218,8 +220,8 @@ def question_vector(
     # append columns of its own (training/reader/train.py --cross-encoder)
     second = float(logits[order[1]]) if len(order) > 1 else float(logits[order[0]]) - 5.0
     shifted = np.exp(logits - logits.max())
-    dense = np.array([max(r.dense, r.sentence) for r in ranked])
-    relevance = float(dense[0]) if len(dense) else 0.0
+    dense = np.array([relevance(r) for r in ranked])
+    top = float(dense[0]) if len(dense) else 0.0
     spread = float(dense.std()) if len(dense) > 1 else 0.0
     terms = shape.terms
     return np.array(
@@ -227,8 +229,8 @@ def question_vector(
             float(logits[order[0]]),
             min(float(logits[order[0]]) - second, 10.0),
             float(shifted[order[0]] / shifted.sum()),
-            relevance,
-            (relevance - float(dense.mean())) / spread if spread > 0 else 0.0,
+            top,
+            (top - float(dense.mean())) / spread if spread > 0 else 0.0,
             best.similarity,
             best.late,
             best.coverage,

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from qa.answer.candidates import Weighting
+from qa.answer.answer_sentence import PickerParams
 from qa.answer.ranking import Ranked
 from qa.answer.reader import DEFAULT_PATH, Linear, ReaderError, ReaderModel, judge
 from qa.answer.reader_features import CANDIDATE_FEATURES, QUESTION_FEATURES, QuestionShape
@@ -93,7 +93,7 @@ def test_each_top_sentence_is_a_candidate_once_with_the_rule_score(engine):
     keys = [(engine.chunks[c.chunk_id].doc_id, c.start, c.end) for c in reading.candidates]
     assert len(keys) == len(set(keys)) > 3
     if reading.learned is False or engine.picker.reader.picker is None:
-        rule = [Weighting().score(c) for c in reading.candidates]
+        rule = [PickerParams().score(c) for c in reading.candidates]
         np.testing.assert_allclose(reading.scores, rule)
 
 

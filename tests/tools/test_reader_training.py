@@ -20,7 +20,7 @@ def _record(rng, group: str, qid: str) -> Record:
     right = np.zeros(n, dtype=bool)
     right[int(np.argmax(x[:, CANDIDATE_FEATURES.index("late")]))] = True
     shape = QuestionShape.read("Who signed it?")
-    return Record(group, qid, "", True, shape, [], [], x, right, right, 0.0, Decision(False), 0)
+    return Record(group, qid, "", True, shape, [], [], x, right, right, 0.0, Decision(False))
 
 
 def test_the_listwise_picker_learns_which_signal_marks_the_answer():

@@ -49,7 +49,6 @@ class Record:
     passage_hit: np.ndarray  # its passage does
     unknown: float
     rules: Decision  # the hand-set rules' decision
-    rule_choice: int  # the hand-set picker's candidate
     question: str = ""  # as asked (a follow-up: rewritten with its subject when it names one)
     texts: tuple[str, ...] = ()  # each candidate's sentence
 
@@ -124,12 +123,13 @@ def _record(engine: QAEngine, group: str, q: dict) -> Record:
         shape,
         cands,
         trace["ranked"],
-        candidate_matrix(shape, cands, picker.text_of, picker.passage_of, picker.idf),
+        candidate_matrix(
+            shape, cands, reading.scores, picker.text_of, picker.passage_of, picker.idf
+        ),
         np.array(answer_hit, dtype=bool),
         np.array(passage_hit, dtype=bool),
         unknown_share(shape, vocab.__contains__),
         trace["decision"],
-        int(np.argmax(reading.scores)) if cands else -1,
         trace["asked"],
         tuple(picker.text_of(c) for c in cands),
     )
