@@ -7,6 +7,8 @@ import re
 
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _TABLE_ROW = re.compile(r"^\s*\|")
+# a table inside a longer text: consecutive lines that each open like `_TABLE_ROW`
+_TABLE_LINES = re.compile(r"(?:^|(?<=\n))[ \t]*\|[^\n]*(?:\n[ \t]*\|[^\n]*)*")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+\u2022]|\d{1,3}[.)])\s+\S")
 _MARK = "\ue000({})"  # a placeholder line: private-use character, no word characters
 _PLACEHOLDER = re.compile(r"^\ue000\((\d+)\)$")
@@ -54,6 +56,11 @@ def restore(paragraph: str, blocks: list[str]) -> str | None:
 def is_verbatim(paragraph: str) -> bool:
     """True for a code block or table paragraph: one span, never split into sentences."""
     return bool(_FENCE.match(paragraph) or _TABLE_ROW.match(paragraph))
+
+
+def table_spans(text: str) -> list[tuple[int, int]]:
+    """The (start, end) offsets of each table in `text` (a passage of several paragraphs)."""
+    return [m.span() for m in _TABLE_LINES.finditer(text)]
 
 
 def is_code_block(paragraph: str) -> bool:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 
 from qa.answer.result import AskResult, Passage
-from qa.ingest.blocks import is_code_block, verbatim_text
+from qa.ingest.blocks import is_code_block, table_spans, verbatim_text
 from qa.ingest.clean import slugify
 from qa.ingest.documents import Document, Section
 
@@ -20,8 +20,6 @@ from qa.ingest.documents import Document, Section
 _INERT = {c: f"&#{ord(c)};" for c in "\\`*_{}[]#|~$<>"}
 _INERT.update({"&": "&amp;", '"': "&quot;", "'": "&#x27;"})
 _TABLE = str.maketrans(_INERT)
-# A Markdown table inside a passage: consecutive lines that start with a pipe
-_TABLE_BLOCK = re.compile(r"(?:^|(?<=\n))[ \t]*\|[^\n]*(?:\n[ \t]*\|[^\n]*)*")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 _SEPARATOR_CELL = re.compile(r"^:?-+:?$")
 
@@ -116,7 +114,7 @@ def render_answer(result: AskResult) -> str:
     """The answer paragraph. One that starts mid-thought ("For example, ...") is shown as a
     quotation with its leading connective de-emphasised; the quoted text is unchanged."""
     answer = result.answer or ""
-    if not result.abstained and _TABLE_BLOCK.fullmatch(answer.strip()):
+    if not result.abstained and table_spans(answer.strip()) == [(0, len(answer.strip()))]:
         return f'<div class="qa-answer">{table_html(answer)}</div>'  # a table answers
     lead = 0 if result.abstained else leading_connective(answer)
     if not lead:
@@ -204,11 +202,10 @@ def highlighted(p: Passage) -> str:
     if a is None or b is None or not 0 <= a < b <= len(p.text):
         a = b = -1
     out, at = [], 0
-    for match in _TABLE_BLOCK.finditer(p.text):
-        out.append(_marked(p.text, at, match.start(), a, b))
-        inside = a <= match.start() and match.end() <= b
-        out.append(table_html(match.group(0), marked=inside))
-        at = match.end()
+    for start, end in table_spans(p.text):
+        out.append(_marked(p.text, at, start, a, b))
+        out.append(table_html(p.text[start:end], marked=a <= start and end <= b))
+        at = end
     out.append(_marked(p.text, at, len(p.text), a, b))
     return "".join(out)
 
