@@ -14,7 +14,7 @@ from qa.index.build_plan import BuildPlan, plan_build
 from qa.index.embed_missing import LazyEmbedder, embed_missing, embed_sentences
 from qa.index.lexical import LexicalRetriever
 from qa.index.store import IndexData
-from qa.index.stores import save_store
+from qa.index.stores import check_store_writable, save_store
 from qa.index.token_vectors import TokenTable
 from qa.index.vector_index import build_vector_index
 
@@ -33,8 +33,10 @@ class BuildReport:
 
 def build_index(settings: Settings, embedder=None, skip_bad: bool = False) -> BuildReport:
     """Build the index for `settings.corpus_dir` into `settings.index_dir` (atomically); a bad
-    document stops the build (`CorpusError`), or with `skip_bad` is left out and reported."""
+    document stops the build (`CorpusError`), or with `skip_bad` is left out and reported; an
+    index folder that cannot be written, or a disk too full, stops it (`StorageError`)."""
     began = time.perf_counter()
+    check_store_writable(settings)
     plan = plan_build(settings, skip_bad)
     embedder = embedder or LazyEmbedder(plan.model)
     chunk_vectors = embed_missing(embedder, plan.chunk_keys(), plan.reuse.chunks)

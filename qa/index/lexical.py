@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import tempfile
 from functools import lru_cache
@@ -117,6 +118,12 @@ class LexicalRetriever:
         """Write the BM25 arrays (numpy, no pickle) and vocabulary; return the file names."""
         self.bm25.save(str(folder / FOLDER), show_progress=False)
         return sorted(f"{FOLDER}/{p.name}" for p in (folder / FOLDER).iterdir())
+
+    def saved_bytes(self) -> int:
+        """About the bytes `save` writes: the score arrays and the vocabulary."""
+        scores = self.bm25.scores
+        arrays = sum(np.asarray(scores[k]).nbytes + 128 for k in ("data", "indices", "indptr"))
+        return arrays + len(json.dumps(self.bm25.vocab_dict, ensure_ascii=False).encode()) + 256
 
     @classmethod
     def from_blobs(cls, blobs: dict[str, bytes]) -> LexicalRetriever:

@@ -23,6 +23,7 @@ import numpy as np
 from qa.index.lexical import FOLDER as BM25_FOLDER
 from qa.index.lexical import LexicalRetriever
 from qa.index.search import DenseSearch, FaissDense, LexicalSearch
+from qa.index.storage import FULL, check_space, check_writable, no_space
 from qa.index.token_vectors import TokenTable
 from qa.index.vector_index import IndexSpec, configure_search
 from qa.ingest.documents import Chunk, Document, Section
@@ -31,6 +32,7 @@ FORMAT = 1
 MANIFEST = "manifest.json"
 TMP_PREFIX = ".index-tmp-"
 OLD_PREFIX = ".index-old-"
+BLOCK = 4096  # a file system block: what a small file takes at least
 
 
 class IndexUnavailable(RuntimeError):
@@ -59,9 +61,10 @@ class IndexData:
 def save_index(data: IndexData, target: Path) -> None:
     """Write `data` to `target` atomically, replacing any previous index there."""
     target = target.resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
+    check_index_folder(target)
     _recover_stranded(target)
     remove_leftovers(target)
+    check_space(target.parent, estimated_size(data))
     tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=target.parent))
     tmp.chmod(0o755)
     try:
@@ -70,9 +73,34 @@ def save_index(data: IndexData, target: Path) -> None:
         _write_json(tmp / MANIFEST, manifest)
         _fsync_dir(tmp)
         _swap_into_place(tmp, target)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)  # free the partial output before measuring
+        needed = estimated_size(data)
+        # numpy reports a short write without an errno: the free space tells
+        if exc.errno in FULL or shutil.disk_usage(target.parent).free < needed:
+            raise no_space(target.parent, needed) from None
+        raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     data.manifest = manifest
+
+
+def check_index_folder(target: Path) -> None:
+    """`StorageError` in one line unless an index can be written beside `target`."""
+    check_writable(target.resolve().parent, TMP_PREFIX)
+
+
+def estimated_size(data: IndexData) -> int:
+    """Bytes the index files of `data` take on disk (a block per file for the rounding)."""
+    texts = [json.dumps(v, ensure_ascii=False) for v in _json_files(data).values()]
+    arrays = [data.sentence_vectors, *data.sentence_tokens.arrays().values()]
+    index = data.chunk_index
+    faiss_bytes = index.ntotal * index.d * 4 if isinstance(index, faiss.IndexFlat) else None
+    if faiss_bytes is None:
+        faiss_bytes = faiss.serialize_index(index).nbytes
+    sizes = [len(t.encode("utf-8")) for t in texts] + [a.nbytes + 128 for a in arrays]
+    sizes += [faiss_bytes, data.lexical.saved_bytes()]
+    return sum(sizes) + BLOCK * (len(sizes) + 6)  # + the manifest and BM25's several files
 
 
 def remove_leftovers(target: Path) -> None:
@@ -142,10 +170,17 @@ def _read_verified(index_dir: Path, name: str, digest: str) -> bytes:
     return blob
 
 
+def _json_files(data: IndexData) -> dict[str, list]:
+    return {
+        "documents.json": [_doc_json(d) for d in data.documents],
+        "chunks.json": [c.to_json() for c in data.chunks],
+        "sentences.json": [list(s) for s in data.sentences],
+    }
+
+
 def _write_files(data: IndexData, folder: Path) -> list[str]:
-    _write_json(folder / "documents.json", [_doc_json(d) for d in data.documents])
-    _write_json(folder / "chunks.json", [c.to_json() for c in data.chunks])
-    _write_json(folder / "sentences.json", [list(s) for s in data.sentences])
+    for name, obj in _json_files(data).items():
+        _write_json(folder / name, obj)
     faiss.write_index(data.chunk_index, str(folder / "chunks.faiss"))
     with open(folder / "sentences.npy", "wb") as f:
         np.save(f, np.ascontiguousarray(data.sentence_vectors, dtype=np.float32))

@@ -77,6 +77,15 @@ def load_store(settings: Settings, fingerprint: str | None = None):
     return _milvus(choice).load(fingerprint)
 
 
+def check_store_writable(settings: Settings) -> None:
+    """Before a build's slow part: `StorageError` in one line if the index folder is not
+    writable (a Milvus store reports its own faults when written)."""
+    from qa.index.store import check_index_folder
+
+    if choose(settings).kind == "files":
+        check_index_folder(settings.index_dir)
+
+
 def save_store(data, settings: Settings, chunk_vectors) -> None:
     """Write the index (`IndexData`, and its chunk vectors) into the chosen store, replacing
     the previous one in one switch."""

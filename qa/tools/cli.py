@@ -168,11 +168,16 @@ def _cmd_build(args) -> int:
     from qa.index.build import build_index
     from qa.index.embedding import ModelNotFoundError
     from qa.index.search import StoreUnavailable
+    from qa.index.storage import StorageError
 
     try:
         report = build_index(settings, skip_bad=args.skip_bad)
-    except (CorpusError, ModelNotFoundError, ValueError, StoreUnavailable) as exc:
+    except (CorpusError, ModelNotFoundError, ValueError, StoreUnavailable, StorageError) as exc:
         raise UserError(f"build failed, previous index left as it was: {exc}") from None
+    except OSError as exc:  # any other storage fault: the error and the file, no traceback
+        where = f": {exc.filename}" if exc.filename else ""
+        reason = exc.strerror or exc
+        raise UserError(f"build failed, previous index left as it was: {reason}{where}") from None
     seconds = max(report.seconds, 1e-9)
     print(
         f"built {_where(settings)}: {report.documents} documents, {report.chunks} chunks, "
