@@ -43,20 +43,25 @@ def units(index: Path) -> tuple[list[str], list[str]]:
     return singles, pairs
 
 
+def classify(questions: list[dict], singles: list[str], pairs: list[str]) -> list[int]:
+    """[answerable, gold in one sentence, only across two, in neither]."""
+    counts = [0, 0, 0, 0]
+    for q in (q for q in questions if q.get("answerable")):
+        gold = [norm(g) for g in q["gold"]]
+        counts[0] += 1
+        if any(g in s for s in singles for g in gold):
+            counts[1] += 1
+        elif any(g in p for p in pairs for g in gold):
+            counts[2] += 1
+        else:
+            counts[3] += 1
+    return counts
+
+
 def main() -> None:
     total = [0, 0, 0, 0]
     for name, index, questions in groups():
-        singles, pairs = units(index)
-        counts = [0, 0, 0, 0]
-        for q in (q for q in questions if q.get("answerable")):
-            gold = [norm(g) for g in q["gold"]]
-            counts[0] += 1
-            if any(g in s for s in singles for g in gold):
-                counts[1] += 1
-            elif any(g in p for p in pairs for g in gold):
-                counts[2] += 1
-            else:
-                counts[3] += 1
+        counts = classify(questions, *units(index))
         total = [a + b for a, b in zip(total, counts, strict=True)]
         print(_line(name, counts))
     print(_line("all", total))
