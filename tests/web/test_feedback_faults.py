@@ -5,19 +5,16 @@ are capped while other clients' still land."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import shutil
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import gradio as gr
 import pytest
+from helpers_feedback_faults import locked_by_another_process, read_only
 
 from qa.tools.cli import main
 from qa.web.feedback import FILENAME, FeedbackLimits, FeedbackStore, Turn
@@ -28,59 +25,10 @@ ANSWERED = "Will Russia give Iran fighter jets?"
 # the article does not say: abstentions (two, so that neither is answered from a warm cache)
 NOT_ANSWERED = "What is the capital of Australia?"
 ALSO_NOT_ANSWERED = "What is the boiling point of water?"
-LOCKER = """
-import sqlite3, sys
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-conn.execute("BEGIN EXCLUSIVE")
-print("locked", flush=True)
-sys.stdin.readline()
-conn.execute("COMMIT")
-"""
 
 
 def turn(n: int = 0, question: str = "Why?", abstained: bool = False) -> Turn:
     return Turn(f"t-{question}-{n}", question, [], "Because.", [1, 2], abstained)
-
-
-@contextlib.contextmanager
-def locked_by_another_process(path: Path):
-    """Another process holds the database's write lock (an open `BEGIN EXCLUSIVE`)."""
-    proc = subprocess.Popen(
-        [sys.executable, "-c", LOCKER, str(path)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout.readline().strip() == "locked"
-        yield
-    finally:
-        proc.communicate("\n", timeout=30)
-    assert proc.returncode == 0
-
-
-@contextlib.contextmanager
-def read_only(folder: Path):
-    """`folder` made read-only for real: by mode bits for an ordinary user; for root, whom mode
-    bits do not stop, by a read-only bind mount (EROFS, what a read-only volume gives)."""
-    if os.geteuid() != 0:
-        folder.chmod(0o555)
-        try:
-            yield
-        finally:
-            folder.chmod(0o755)
-        return
-    if not shutil.which("mount") or subprocess.run(["mount", "--bind", folder, folder]).returncode:
-        reason = "running as root and cannot bind-mount: no way to make a folder read-only"
-        pytest.fail(reason) if os.environ.get("CI") else pytest.skip(reason)
-    try:
-        subprocess.run(["mount", "-o", "remount,bind,ro", folder], check=True)
-        yield
-    finally:
-        busy = subprocess.run(["umount", folder]).returncode
-        if busy:
-            subprocess.run(["umount", "--lazy", folder], check=True)
-        assert not busy, "a file in the read-only folder was left open"
 
 
 def handlers_for(engine, store: FeedbackStore) -> _Handlers:
@@ -115,6 +63,7 @@ def test_a_vote_on_a_locked_store_fails_after_the_short_busy_timeout(tmp_path):
             store.record_vote(turn(1), 1)
         waited = time.monotonic() - start
     assert 0.5 <= waited < 2.5, waited  # waits briefly, then gives up (the guard: 0.5 s)
+    print(f"a vote on the locked store failed after {waited:.2f} s (busy timeout 0.5 s)")
     assert store.record_vote(turn(2), 1)  # lock released: writes land again
     assert [r["turn_id"] for r in store.rows()] == ["t-Why?-0", "t-Why?-2"]
 
