@@ -1,6 +1,6 @@
 """Writes that must not hold up an answer (abstention records), done one at a time in a
-background thread; at most `limit` wait, and one more is dropped, so a stuck store costs
-neither time nor memory on the answer path."""
+background thread; at most `limit` are pending and more are refused, so a stuck store costs
+the answer path neither time nor memory."""
 
 from __future__ import annotations
 
