@@ -32,6 +32,7 @@ from qa.web.render_html import (
     section_ids,
 )
 from qa.web.service import QAService, ServiceUnavailable
+from qa.web.write_behind import WriteBehind
 
 log = logging.getLogger("qa.page")
 
@@ -68,6 +69,11 @@ INTRO_MANY = (
     "It gives no opinions or translations of its own, and says so when the documents do not "
     "answer."
 )
+# What the vote button says when a vote was not stored (a toast; the chat is not touched).
+VOTE_BUSY = "Vote not saved: the feedback store is busy; please try again in a moment."
+VOTE_FAILED = "Vote not saved: this server cannot store feedback right now."
+BUSY = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)  # another writer held the lock too long
+VOTE_LIMIT = "Vote not saved: the daily limit of votes from your address is reached."
 
 
 @dataclass(frozen=True)
@@ -149,7 +155,10 @@ def _indexed_documents(index_dir: Path) -> list[dict] | None:
 
 
 def build_page(service: QAService, store: FeedbackStore | None = None) -> gr.Blocks:
-    """The Blocks app; call `.queue(...)` on it and mount it (see `qa.web.server`)."""
+    """The Blocks app; call `.queue(...)` on it and mount it (see `qa.web.server`). A corrupt
+    feedback database is moved aside first (`FeedbackStore.quarantine_if_corrupt`)."""
+    if store is not None:
+        store.quarantine_if_corrupt()
     handlers = _Handlers(service, store)
     words = wording(service.settings.index_dir)
     title = "Article QA" if words is ONE else "Document QA"
@@ -263,8 +272,11 @@ class _Handlers:
     def __init__(self, service: QAService, store: FeedbackStore | None) -> None:
         self.service = service
         self.store = store
+        self.behind = WriteBehind()  # abstention records: off the answer path
 
-    def respond(self, message: str, messages: list, turns: dict, version):
+    def respond(
+        self, message: str, messages: list, turns: dict, version, request: gr.Request | None = None
+    ):
         """Answer `message`, append both bubbles, refresh the article if the index changed.
 
         A blank box does nothing. A question that cannot be asked (too long, server busy or
@@ -287,7 +299,7 @@ class _Handlers:
         reply = render_result(result, PASSAGES_SHOWN, ids, document_titles(documents), link)
         messages.append({"role": "assistant", "content": reply})
         if result.abstained:
-            self._store(lambda s: s.record_abstention(turn))
+            self._note_abstention(turn, _client(request))
         return "", messages, turns, "", *self._article_update(version)
 
     def from_link(self, messages: list, turns: dict, version, request: gr.Request):
@@ -295,17 +307,20 @@ class _Handlers:
         asked = (request.query_params.get("q") or "") if request else ""
         if not asked.strip():
             return (gr.skip(),) * 6
-        return self.respond(asked, [], {}, version)
+        return self.respond(asked, [], {}, version, request)
 
-    def vote(self, turns: dict, data: gr.LikeData) -> None:
-        """Store a thumbs up/down (or its withdrawal) on the answer it was given to."""
+    def vote(self, turns: dict, data: gr.LikeData, request: gr.Request | None = None) -> None:
+        """Store a thumbs up/down (or its withdrawal) on the answer it was given to; a warning
+        toast when it could not be stored (store locked or unwritable, daily limit)."""
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
         record = (turns or {}).get(index)
         if record is None:
             log.warning("vote on message %s, which is not an answer of this chat", index)
             return
         value = 1 if data.liked is True else -1 if data.liked is False else 0
-        self._store(lambda s: s.record_vote(Turn(**record), value))
+        problem = self._save_vote(Turn(**record), value, _client(request))
+        if problem:
+            gr.Warning(problem)
 
     def article(self):
         """The article view for a new page (waits, bounded, for the model to load); above it,
@@ -340,18 +355,43 @@ class _Handlers:
         html = render_picker(documents) + article
         return html, current
 
-    def _store(self, write) -> None:
+    def _save_vote(self, turn: Turn, value: int, client: str) -> str | None:
+        """None once stored (or without a store), else why not, in one line for the user."""
         if self.store is None:
-            return
+            return None
         try:
-            write(self.store)
+            saved = self.store.record_vote(turn, value, client)
         except (sqlite3.Error, OSError) as exc:  # feedback must never break the chat
-            log.warning("feedback not stored: %s", exc)
+            log.warning("vote not stored: %s", exc)
+            return VOTE_BUSY if getattr(exc, "sqlite_errorcode", None) in BUSY else VOTE_FAILED
+        return None if saved else VOTE_LIMIT
+
+    def _note_abstention(self, turn: Turn, client: str) -> None:
+        """Record an abstention in the background: a locked or broken store never makes an
+        answer wait; failures are logged."""
+        store = self.store
+        if store is None:
+            return
+
+        def write() -> None:
+            try:
+                store.record_abstention(turn, client)
+            except (sqlite3.Error, OSError) as exc:
+                log.warning("abstention not stored: %s", exc)
+
+        if not self.behind.submit(write):
+            log.warning("abstention not stored: too many feedback writes waiting")
 
 
 def answer_link(question: str) -> str:
     """The page address that opens with `question` asked (relative: the page's own host)."""
     return "?" + urlencode({"q": question})
+
+
+def _client(request: gr.Request | None) -> str:
+    """The address the request came from, which the daily limits count by ("unknown" when
+    the server was not told: such requests share one limit)."""
+    return getattr(getattr(request, "client", None), "host", None) or "unknown"
 
 
 def _turn(result: AskResult, history: list[str]) -> Turn:
