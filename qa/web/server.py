@@ -170,6 +170,7 @@ def create_app(service: QAService, store: FeedbackStore | None, options: ServerO
         ssr_mode=False,
         pwa=False,
         mcp_server=False,
+        show_error=False,  # an unexpected error's text (paths, names) stays in the log
         **page_assets(),
     )
     app.add_middleware(NetworkGuard, options=options.guard, votes=vote_events(demo))
