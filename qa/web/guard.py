@@ -8,6 +8,7 @@ Refusals are `{"error": "one line"}`, as from the JSON route.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -27,7 +28,9 @@ INTERNAL_ERROR = "The server could not answer this request; it has been logged."
 @dataclass(frozen=True)
 class GuardOptions:
     """Body caps (bytes) and per-address rates. `rate_limit`: "auto" limits every address but
-    loopback, "on" every address, "off" none."""
+    loopback, "on" every address, "off" none. A refusal (429) is held `refusal_delay` seconds
+    before it is sent, so a client that waits for each answer floods at one request per second
+    and connection instead of thousands."""
 
     max_api_body: int = 64 * 1024
     max_page_body: int = 2 * 1024 * 1024
@@ -35,6 +38,7 @@ class GuardOptions:
     ask_rate: Rate = Rate(20, 10)
     vote_rate: Rate = Rate(10, 60)
     event_rate: Rate = Rate(60, 10)
+    refusal_delay: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,7 @@ class NetworkGuard:
         limited = self._limits(address)
         for limiter in self._limiters_by_path(scope["method"], path) if limited else ():
             if wait := limiter.take(address):
-                return await reply.too_many(wait)
+                return await self._refuse(reply, wait)
         if has_body(scope["headers"]):
             cap = self._cap(path)
             length = declared_length(scope["headers"])
@@ -97,9 +101,13 @@ class NetworkGuard:
                 return await reply.too_large(cap)
             voting = limited and path.startswith(GRADIO) and self.votes.matches(path, body)
             if voting and (wait := self.vote.take(address)):
-                return await reply.too_many(wait)
+                return await self._refuse(reply, wait)
             receive = replay(body, receive)
         await self.app(scope, receive, reply.send)
+
+    async def _refuse(self, reply: Reply, wait: float) -> None:
+        await asyncio.sleep(self.options.refusal_delay)
+        await reply.too_many(wait)
 
     def _cap(self, path: str) -> int:
         api = path.startswith("/api/")

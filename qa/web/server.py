@@ -86,8 +86,16 @@ def parse_options(argv: list[str] | None = None) -> ServerOptions:
         p.error("port must be 0..65535; concurrency and max-queue at least 1")
     if a.max_body < 1 or a.max_page_body < 1:
         p.error("max-body and max-page-body must be at least 1 byte")
+    if a.refusal_delay < 0:
+        p.error("refusal-delay must be 0 or more seconds")
     guard = GuardOptions(
-        a.max_body, a.max_page_body, a.rate_limit, a.rate_ask, a.rate_vote, a.rate_events
+        a.max_body,
+        a.max_page_body,
+        a.rate_limit,
+        a.rate_ask,
+        a.rate_vote,
+        a.rate_events,
+        a.refusal_delay,
     )
     return ServerOptions(
         a.host,
@@ -132,6 +140,13 @@ def _add_guard_options(p: argparse.ArgumentParser) -> None:
         choices=RATE_MODES,
         default=env.get("QA_RATE_LIMIT", d.rate_limit),
         help="per-address limits: auto = all but loopback, on, off ($QA_RATE_LIMIT; default auto)",
+    )
+    p.add_argument(
+        "--refusal-delay",
+        type=float,
+        metavar="SECONDS",
+        default=float(env.get("QA_REFUSAL_DELAY", d.refusal_delay)),
+        help=f"hold each 429 this long ($QA_REFUSAL_DELAY; default {d.refusal_delay:g})",
     )
     for name, value, what in (
         ("ask", d.ask_rate, "/api/ask"),

@@ -29,7 +29,7 @@ INJECT = """() => new Promise((done) => {
     img.src = "/qa-no-such-image.png";
     document.body.append(img);
     const link = document.createElement("a");
-    link.href = "javascript:window.qaRan = 'link'";
+    link.href = "javascript:void(window.qaRan = 'link')";
     document.body.append(link);
     link.click();
 })"""

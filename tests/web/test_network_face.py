@@ -30,7 +30,7 @@ from qa.web.rate_limit import Rate, RateLimiter
 
 QUESTION = "Will Russia give Iran fighter jets?"
 QUESTIONS = [QUESTION, "Why does Russia need Israel?", "Is there a defence pact between them?"]
-ASK_RATE = Rate(40, 60)  # burst 40, then one every 1.5 s
+ASK_RATE = Rate(40, 600)  # burst 40, then one every 15 s
 VOTE_RATE = Rate(3, 60)
 FLOOD_SECONDS = float(os.environ.get("QA_FLOOD_SECONDS", "10"))
 FLOOD_THREADS = int(os.environ.get("QA_FLOOD_THREADS", "4"))
@@ -155,11 +155,13 @@ def test_ask_is_rate_limited_per_address_with_retry_after(app):
     refilled = (time.monotonic() - started) * ASK_RATE.burst / ASK_RATE.per
     assert status == 429 and "Too many requests" in one_line_error(body)
     assert ASK_RATE.burst <= answered <= ASK_RATE.burst + refilled + 1
-    assert 1 <= int(headers["retry-after"]) <= 2  # a token comes back every 1.5 s
-    status, _, _ = call(
-        app.port, "POST", "/api/ask", b'{"question": "Russia"}', source="127.0.0.12"
-    )
-    assert status == 429  # POST shares the budget
+    assert 1 <= int(headers["retry-after"]) <= 15  # a token comes back every 15 s
+    body = b'{"question": "Russia"}'
+    assert call(app.port, "POST", "/api/ask", body, source="127.0.0.12")[0] == 429  # shared
+    # X-Forwarded-For is believed only from a proxy on 127.0.0.1 or ::1 (uvicorn's default):
+    # from any other address it changes nothing.
+    spoof = {"X-Forwarded-For": "198.51.100.7"}
+    assert call(app.port, "GET", "/api/ask?q=Russia", None, spoof, "127.0.0.12")[0] == 429
     status, _, _ = call(app.port, "GET", "/api/ask?q=Russia", source="127.0.0.13")
     assert status == 200  # another address has its own
 
@@ -207,14 +209,14 @@ def guarded(options: GuardOptions, client: str) -> TestClient:
     ],
 )
 def test_rate_limit_modes(mode, client, limited):
-    options = GuardOptions(rate_limit=mode, ask_rate=Rate(2, 600))
+    options = GuardOptions(rate_limit=mode, ask_rate=Rate(2, 600), refusal_delay=0)
     web = guarded(options, client)
     statuses = [web.get("/api/ask").status_code for _ in range(4)]
     assert statuses == ([200, 200, 429, 429] if limited else [200] * 4)
 
 
 def test_an_ipv6_host_is_one_address_per_64():
-    options = GuardOptions(ask_rate=Rate(1, 600))
+    options = GuardOptions(ask_rate=Rate(1, 600), refusal_delay=0)
     limiter = NetworkGuard(None, options, VoteEvents()).ask
     assert limiter.take("2001:db8:1:2::1") == 0
     assert limiter.take("2001:db8:1:2:ffff::9") > 0  # same /64
@@ -381,7 +383,9 @@ def percentiles(latencies: list[float]) -> tuple[float, float]:
 @pytest.mark.slow
 def test_a_flood_from_one_address_is_refused_and_others_keep_their_latency(app):
     """127.0.0.2 sends GET /api/ask as fast as it can (FLOOD_THREADS connections) for
-    FLOOD_SECONDS while 127.0.0.4 asks every 0.3 s; 127.0.0.3 did the same alone before."""
+    FLOOD_SECONDS while 127.0.0.4 asks every 0.3 s; 127.0.0.3 did the same alone before.
+    With `QA_REFUSAL_DELAY=0` in the environment the flood runs undelayed (and this test fails
+    on the flooder's request count)."""
     alone_status, alone = steady(app.port, "127.0.0.3", FLOOD_SECONDS)
     url = f"{app.url}/api/ask?q={quote(QUESTION)}"
     cmd = [sys.executable, str(ROOT / "tests" / "helpers_flood.py"), url, "127.0.0.2"]
@@ -408,7 +412,10 @@ def test_a_flood_from_one_address_is_refused_and_others_keep_their_latency(app):
     )
     assert set(alone_status) == {200} and set(flooded_status) == {200}
     allowed = ASK_RATE.burst + flood["seconds"] * ASK_RATE.burst / ASK_RATE.per
-    assert answered <= allowed + 1 and refused >= 0.9 * flood["sent"]
+    assert set(flood["status"]) == {"200", "429"} and answered <= allowed + 1
+    # Each refusal is held up to a second: a client that waits for its answers sends about one
+    # request per second and connection, not thousands.
+    assert flood["sent"] <= allowed + FLOOD_THREADS * (flood["seconds"] + 2)
     # Close to unloaded: the guard's refusals are cheap (a bound generous enough for a shared
     # 2-core machine, where the flooder itself takes a core).
     assert p50 <= max(3 * p50_alone, p50_alone + 50)
