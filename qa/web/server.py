@@ -88,6 +88,8 @@ def parse_options(argv: list[str] | None = None) -> ServerOptions:
         p.error("max-body and max-page-body must be at least 1 byte")
     if a.refusal_delay < 0:
         p.error("refusal-delay must be 0 or more seconds")
+    if a.rate_limit not in RATE_MODES:  # argparse checks choices on the command line only
+        p.error(f"rate-limit must be one of {', '.join(RATE_MODES)}, not {a.rate_limit!r}")
     guard = GuardOptions(
         a.max_body,
         a.max_page_body,
@@ -125,14 +127,14 @@ def _add_guard_options(p: argparse.ArgumentParser) -> None:
         "--max-body",
         type=int,
         metavar="BYTES",
-        default=int(env.get("QA_MAX_BODY", d.max_api_body)),
+        default=env.get("QA_MAX_BODY", str(d.max_api_body)),
         help=f"largest request body for /api/* ($QA_MAX_BODY; default {d.max_api_body})",
     )
     p.add_argument(
         "--max-page-body",
         type=int,
         metavar="BYTES",
-        default=int(env.get("QA_MAX_PAGE_BODY", d.max_page_body)),
+        default=env.get("QA_MAX_PAGE_BODY", str(d.max_page_body)),
         help=f"largest request body for the page ($QA_MAX_PAGE_BODY; default {d.max_page_body})",
     )
     p.add_argument(
@@ -145,7 +147,7 @@ def _add_guard_options(p: argparse.ArgumentParser) -> None:
         "--refusal-delay",
         type=float,
         metavar="SECONDS",
-        default=float(env.get("QA_REFUSAL_DELAY", d.refusal_delay)),
+        default=env.get("QA_REFUSAL_DELAY", str(d.refusal_delay)),
         help=f"hold each 429 this long ($QA_REFUSAL_DELAY; default {d.refusal_delay:g})",
     )
     for name, value, what in (

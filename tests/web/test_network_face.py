@@ -232,14 +232,26 @@ def test_a_bucket_refills_at_its_rate():
     assert limiter.take("a") == 0 and limiter.take("a") == pytest.approx(5.0)
 
 
-def test_bad_rates_are_refused_by_app_py():
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["--rate-ask", "lots"], {}, "is not N/S"),
+        ([], {"QA_RATE_VOTE": "0/10"}, "N must be a whole number"),
+        ([], {"QA_RATE_LIMIT": "sometimes"}, "rate-limit must be one of auto, on, off"),
+        ([], {"QA_MAX_BODY": "64k"}, "invalid int value"),
+    ],
+)
+def test_bad_network_settings_stop_app_py_with_one_line(args, env, message):
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "app.py"), "--rate-ask", "lots"],
+        # an address not on this machine: a setting that slipped through fails to bind at once
+        [sys.executable, str(ROOT / "app.py"), "--host", "192.0.2.1", *args],
         capture_output=True,
         text=True,
         timeout=120,
+        env={**os.environ, **env},
     )
-    assert proc.returncode == 2 and "is not N/S" in proc.stderr.strip().splitlines()[-1]
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert message in proc.stderr.strip().splitlines()[-1]
 
 
 # -- headers and errors -----------------------------------------------------------------------
