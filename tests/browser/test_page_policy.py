@@ -7,8 +7,10 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import time
+from pathlib import Path
 
 import pytest
+from helpers_server import AppServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -35,9 +37,20 @@ INJECT = """() => new Promise((done) => {
 })"""
 
 
-def votes(ws) -> int:
+@pytest.fixture(scope="module")
+def policy_app(served, tmp_path_factory):
+    """(app, its data folder): the browser tests' index served with a feedback database of its
+    own, so this test's vote does not show up in other tests' counts."""
+    _, ws = served
+    data = tmp_path_factory.mktemp("policy-data")
+    server = AppServer(ws.env(QA_DATA_DIR=str(data))).start(tmp_path_factory.mktemp("policy-log"))
+    yield server, data
+    server.stop()
+
+
+def votes(data: Path) -> int:
     """The votes stored so far (none before the store has made its table)."""
-    path = ws.data / "feedback.sqlite3"
+    path = data / "feedback.sqlite3"
     if not path.is_file():
         return 0
     with contextlib.closing(sqlite3.connect(path)) as conn:
@@ -48,8 +61,8 @@ def votes(ws) -> int:
             return 0
 
 
-def test_page_works_under_its_policy_and_injected_script_does_not_run(page, served):
-    server, ws = served
+def test_page_works_under_its_policy_and_injected_script_does_not_run(page, policy_app):
+    server, data = policy_app
     page.add_init_script(RECORD_VIOLATIONS)
     response = page.goto(server.url)
     policy = response.headers["content-security-policy"]
@@ -59,7 +72,7 @@ def test_page_works_under_its_policy_and_injected_script_does_not_run(page, serv
         assert directive in policy
     page.wait_for_selector("#qa-article section.qa-section", timeout=60_000)
 
-    before = votes(ws)
+    before = votes(data)
     box = page.locator("#qa-question textarea")
     box.fill(QUESTION)
     box.press("Enter")
@@ -70,9 +83,9 @@ def test_page_works_under_its_policy_and_injected_script_does_not_run(page, serv
     page.locator("#qa-article section.qa-target").wait_for(timeout=5_000)
     page.locator("#qa-chat [aria-label='Like']").last.click()
     deadline = time.monotonic() + 15
-    while votes(ws) == before and time.monotonic() < deadline:
+    while votes(data) == before and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert votes(ws) == before + 1  # the vote went through under the policy
+    assert votes(data) == before + 1  # the vote went through under the policy
     assert page.evaluate("window.qaViolations") == []
 
     page.evaluate(INJECT)
