@@ -23,6 +23,8 @@ for _key, _value in (
 
 from qa.config import Settings  # noqa: E402
 from qa.web.feedback import FeedbackStore  # noqa: E402
+from qa.web.guard import RATE_MODES, GuardOptions, VoteEvents  # noqa: E402
+from qa.web.rate_limit import Rate  # noqa: E402
 from qa.web.service import QAService, ServiceLimits, default_loader  # noqa: E402
 
 log = logging.getLogger("qa.server")
@@ -42,6 +44,7 @@ class ServerOptions:
     backend: str | None = None
     reranker: str | None = None
     store: str | None = None
+    guard: GuardOptions = GuardOptions()
 
 
 def parse_options(argv: list[str] | None = None) -> ServerOptions:
@@ -77,9 +80,25 @@ def parse_options(argv: list[str] | None = None) -> ServerOptions:
         default=env.get("QA_STORE") or None,
         help="where the index lives ($QA_STORE; default the index directory; docs/scale-out.md)",
     )
+    _add_guard_options(p)
     a = p.parse_args(argv)
     if not 0 <= a.port <= 65535 or a.concurrency < 1 or a.max_queue < 1:
         p.error("port must be 0..65535; concurrency and max-queue at least 1")
+    if a.max_body < 1 or a.max_page_body < 1:
+        p.error("max-body and max-page-body must be at least 1 byte")
+    if a.refusal_delay < 0:
+        p.error("refusal-delay must be 0 or more seconds")
+    if a.rate_limit not in RATE_MODES:  # argparse checks choices on the command line only
+        p.error(f"rate-limit must be one of {', '.join(RATE_MODES)}, not {a.rate_limit!r}")
+    guard = GuardOptions(
+        a.max_body,
+        a.max_page_body,
+        a.rate_limit,
+        a.rate_ask,
+        a.rate_vote,
+        a.rate_events,
+        a.refusal_delay,
+    )
     return ServerOptions(
         a.host,
         a.port,
@@ -90,20 +109,74 @@ def parse_options(argv: list[str] | None = None) -> ServerOptions:
         a.backend,
         a.reranker,
         a.store,
+        guard,
     )
+
+
+def _add_guard_options(p: argparse.ArgumentParser) -> None:
+    """The network face's options (`qa.web.guard`): body caps and per-address rate limits."""
+    env, d = os.environ, GuardOptions()
+
+    def rate(text: str) -> Rate:
+        try:
+            return Rate.parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    p.add_argument(
+        "--max-body",
+        type=int,
+        metavar="BYTES",
+        default=env.get("QA_MAX_BODY", str(d.max_api_body)),
+        help=f"largest request body for /api/* ($QA_MAX_BODY; default {d.max_api_body})",
+    )
+    p.add_argument(
+        "--max-page-body",
+        type=int,
+        metavar="BYTES",
+        default=env.get("QA_MAX_PAGE_BODY", str(d.max_page_body)),
+        help=f"largest request body for the page ($QA_MAX_PAGE_BODY; default {d.max_page_body})",
+    )
+    p.add_argument(
+        "--rate-limit",
+        choices=RATE_MODES,
+        default=env.get("QA_RATE_LIMIT", d.rate_limit),
+        help="per-address limits: auto = all but loopback, on, off ($QA_RATE_LIMIT; default auto)",
+    )
+    p.add_argument(
+        "--refusal-delay",
+        type=float,
+        metavar="SECONDS",
+        default=env.get("QA_REFUSAL_DELAY", str(d.refusal_delay)),
+        help=f"hold each 429 this long ($QA_REFUSAL_DELAY; default {d.refusal_delay:g})",
+    )
+    for name, value, what in (
+        ("ask", d.ask_rate, "/api/ask"),
+        ("vote", d.vote_rate, "votes"),
+        ("events", d.event_rate, "the page's requests"),
+    ):
+        p.add_argument(
+            f"--rate-{name}",
+            type=rate,
+            metavar="N/S",
+            default=env.get(f"QA_RATE_{name.upper()}", str(value)),
+            help=f"N requests at once, N per S seconds, for {what} ($QA_RATE_{name.upper()}; "
+            f"default {value})",
+        )
 
 
 def create_app(service: QAService, store: FeedbackStore | None, options: ServerOptions):
     """The FastAPI app: JSON routes first, then the Gradio page mounted at `/`."""
     import gradio as gr
 
+    from qa.web.guard import NetworkGuard
     from qa.web.json_api import build_api
     from qa.web.page import build_page, page_assets
 
     api = build_api(service)
     demo = build_page(service, store)
     demo.queue(default_concurrency_limit=options.concurrency, max_size=options.max_queue)
-    return gr.mount_gradio_app(
+    app = gr.mount_gradio_app(
         api,
         demo,
         path="/",
@@ -114,8 +187,19 @@ def create_app(service: QAService, store: FeedbackStore | None, options: ServerO
         ssr_mode=False,
         pwa=False,
         mcp_server=False,
+        show_error=False,  # an unexpected error's text (paths, names) stays in the log
         **page_assets(),
     )
+    app.add_middleware(NetworkGuard, options=options.guard, votes=vote_events(demo))
+    return app
+
+
+def vote_events(demo) -> VoteEvents:
+    """The page's vote handler as the network sees it (its event ids and API names)."""
+    fns = [fn for fn in demo.fns.values() if fn.name == "vote"]
+    if not fns:
+        raise RuntimeError("the page has no vote handler: the vote rate limit would not apply")
+    return VoteEvents(frozenset(fn._id for fn in fns), frozenset(fn.api_name for fn in fns))
 
 
 def is_loopback(host: str) -> bool:
