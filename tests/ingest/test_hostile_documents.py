@@ -123,6 +123,8 @@ def hostile_workspace(tmp_path_factory):
 def test_hostile_corpus_is_refused_by_name_and_skip_bad_builds_the_rest(hostile_workspace):
     ws = hostile_workspace
     stopped = run_measured(["build"], ws.env(), timeout=BUILD_SECONDS)
+    print(f"qa build: {stopped.seconds:.1f} s, peak RSS {stopped.peak_mb:.0f} MB")
+    assert stopped.peak_mb <= BUILD_PEAK_MB  # the bomb was not inflated to find it out
     lines = stopped.stderr.strip().splitlines()
     assert stopped.code == 1 and len(lines) == 1, stopped.stderr
     assert "previous index left as it was" in lines[0] and "bomb.docx inflates to" in lines[0]
