@@ -68,8 +68,8 @@ def plan_build(settings: Settings, skip_bad: bool = False) -> BuildPlan:
     hashes = file_hashes(settings.corpus_dir)
     reuse = reusable(settings.index_dir, model.model_id, hashes, steps)
     corpus_read = read_documents(settings.corpus_dir, skip_bad, known=reuse.documents)
-    sources, fresh, skipped = _clean_all(corpus_read.sources, skip_bad)
-    documents, chunks = _chunk_all(fresh, reuse.documents, settings)
+    sources, fresh, skipped = _clean_all(corpus_read.sources, skip_bad, settings)
+    documents, chunks = _chunk_all(fresh, reuse.documents)
     sha = {s.doc_id: s.sha256 for s in sources} | {d: hashes[d] for d in reuse.documents}
     return BuildPlan(
         model=model,
@@ -130,20 +130,16 @@ def _documents(index: IndexData, same: set[str]) -> dict[str, tuple[Document, li
 
 
 def _chunk_all(
-    fresh: list[Document], known: dict[str, tuple[Document, list[Chunk]]], settings: Settings
+    fresh: list[tuple[Document, list[Chunk]]], known: dict[str, tuple[Document, list[Chunk]]]
 ) -> tuple[list[Document], list[Chunk]]:
     """Every document in corpus order with its chunks, numbered in that order: the fresh ones
-    chunked now, the known ones as they were."""
-    new = {d.doc_id: d for d in fresh}
+    as chunked now, the known ones as they were."""
+    every = known | {doc.doc_id: (doc, own) for doc, own in fresh}
     documents, chunks = [], []
-    for doc_id in sorted(new.keys() | known.keys()):
-        if doc_id in new:
-            doc = new[doc_id]
-            chunks.extend(chunk_document(doc, settings.chunk, first_id=len(chunks)))
-        else:
-            doc, old = known[doc_id]
-            first = len(chunks)
-            chunks.extend([replace(c, chunk_id=first + i) for i, c in enumerate(old)])
+    for doc_id in sorted(every):
+        doc, own = every[doc_id]
+        first = len(chunks)
+        chunks.extend([replace(c, chunk_id=first + i) for i, c in enumerate(own)])
         documents.append(doc)
     if not documents:
         raise CorpusError("no document in the corpus has text left after cleaning")
@@ -151,14 +147,15 @@ def _chunk_all(
 
 
 def _clean_all(
-    sources: list[SourceFile], skip_bad: bool
-) -> tuple[list[SourceFile], list[Document], list[str]]:
-    """The sources that clean into documents, the documents, and (with `skip_bad`) the
-    reasons of those left out; without it the first failure raises `CorpusError`."""
+    sources: list[SourceFile], skip_bad: bool, settings: Settings
+) -> tuple[list[SourceFile], list[tuple[Document, list[Chunk]]], list[str]]:
+    """The sources that clean and chunk into documents, the documents with their chunks, and
+    (with `skip_bad`) the reasons of those left out; without it the first failure raises
+    `CorpusError`."""
     kept, documents, skipped = [], [], []
     for source in sources:
         try:
-            documents.append(_clean(source))
+            documents.append(_clean(source, settings))
             kept.append(source)
         except CorpusError as exc:
             if not skip_bad:
@@ -167,10 +164,12 @@ def _clean_all(
     return kept, documents, skipped
 
 
-def _clean(source: SourceFile) -> Document:
-    """The cleaned document; `CorpusError` naming the file if nothing readable is left."""
+def _clean(source: SourceFile, settings: Settings) -> tuple[Document, list[Chunk]]:
+    """The cleaned document and its chunks; `CorpusError` naming the file if nothing readable
+    is left or it is over a limit of `qa.ingest.limits` (too many sentences)."""
     try:
-        return clean_document(source.text, source.doc_id)
+        doc = clean_document(source.text, source.doc_id)
+        return doc, chunk_document(doc, settings.chunk)
     except ValueError as exc:
         raise CorpusError(f"{source.doc_id}: {exc}") from None
 

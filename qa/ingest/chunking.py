@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from qa.config import ChunkParams
 from qa.ingest.documents import Chunk, Document
+from qa.ingest.limits import Limits, check_sentences
 from qa.ingest.sentences import split_sentences
 
 
 def chunk_document(doc: Document, params: ChunkParams, first_id: int = 0) -> list[Chunk]:
-    """All chunks of `doc`, numbered from `first_id`, in document order."""
+    """All chunks of `doc`, numbered from `first_id`, in document order; `LimitExceeded` for
+    a document of more sentences than `Limits.sentences` (each is embedded: build time)."""
+    spans = [split_sentences(doc.text, s.start, s.end) for s in doc.sections]
+    check_sentences(sum(map(len, spans)), Limits.from_env())
     chunks: list[Chunk] = []
-    for section in doc.sections:
-        sentences = split_sentences(doc.text, section.start, section.end)
+    for section, sentences in zip(doc.sections, spans, strict=True):
         for window in _windows(sentences, params):
             start, end = window[0][0], window[-1][1]
             chunks.append(

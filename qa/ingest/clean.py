@@ -17,21 +17,29 @@ from qa.ingest.documents import Document, Section
 from qa.ingest.pii import redact
 
 INTRO_TITLE = "Introduction"
-_TOC_START = re.compile(r"\**\s*Table of Contents\s*\**:?", re.IGNORECASE)
-_TOC_LINK = re.compile(r"\[([^\]]+)\]\(#([^)\s]+)\)")
+# Every pattern here runs over whole paragraphs, which in a scraped page can be one line of
+# megabytes: each is written so that no run of characters is scanned again from each of its
+# positions (no pattern may take time growing with the square of a line's length). Brackets
+# and parentheses do not nest inside a link's text and target (one level in a target).
+# the `*` and blanks before the title are found by `_toc_start`
+_TOC_TITLE = re.compile(r"Table of Contents\s*\**:?", re.IGNORECASE)
+_TOC_LINK = re.compile(r"\[([^\[\]]+)\]\(#([^()\[\]\s]+)\)")
 _HEADING = re.compile(r"(?:^|(?<=\s))(#{1,6})\s+")
 _RULE = re.compile(r"(?:^|\s)(?:-{3,}|\*{3,}|_{3,})(?=\s|$)")
 _KV_BULLET = re.compile(r"^\s*[•*+\-]\s*[\w ]{1,30}\s:\s?.*$")
 _LABEL = re.compile(r"^\s*[\w][\w ]{0,30}:\s*$")
-_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
-_CODE_SPAN = re.compile(r"(`+)[^`].*?\1")
+_TARGET = r"\((?:[^()]|\([^()]*\))*\)"
+_IMAGE = re.compile(r"!\[[^\[\]]*\]" + _TARGET)
+_LINK = re.compile(r"\[([^\[\]]+)\]" + _TARGET)
+_CODE_SPAN = re.compile(r"(?<!`)(`+)[^`].*?\1")
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # CommonMark: a backslash before punctuation
 _HELD = re.compile("\ue000(\\d+)\ue001")
-_HIDDEN_HTML = re.compile(
-    r"<(script|style)\b[^>]*>.*?</\1\s*>|<(?:script|style)\b[^>]*/?>|<!--.*?-->",
-    re.IGNORECASE | re.DOTALL,
-)
+_HIDDEN_OPEN = re.compile(r"<(script|style)\b[^<>]*>|<!--", re.IGNORECASE)
+_HIDDEN_CLOSE = {
+    "script": re.compile(r"</script\s*>", re.IGNORECASE),
+    "style": re.compile(r"</style\s*>", re.IGNORECASE),
+    "": re.compile("-->"),
+}
 # Tags that end a line or a block: their place becomes a space, so words do not run together
 _BREAK = re.compile(
     r"</?(?:br|p|div|details|summary|li|ul|ol|dl|dt|dd|tr|td|th|table|h[1-6]|blockquote"
@@ -41,8 +49,9 @@ _BREAK = re.compile(
 _SPACES = re.compile(r"(?<=\S)[ \t]{2,}(?=\S)")  # as left where a tag was taken out
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 # __strong__ (its markers dropped), not snake__case
-_UNDERSCORES = re.compile(r"(?<![\w_])__(?=\S)(.+?)(?<=\S)__(?![\w_])")
+_UNDERSCORES = re.compile(r"(?<![\w_])__(?=\S)((?:(?!__).)+?)(?<=\S)__(?![\w_])")
 _SENTENCE_END = (".", "!", "?", '"', "\u201d", ")")
+_CAPTION_CHARS = 80  # a repeated line up to this long without sentence punctuation is a caption
 # Page furniture inside the text: calls to action addressed to the reader. A sentence is one
 # when it is an imperative (optionally after "please", "don't forget to", "be sure to", "feel
 # free to") of a reader action AND it is about the page itself: comments, sharing, subscribing,
@@ -133,18 +142,34 @@ def _drop_junk_lines(lines: list[str]) -> list[str]:
     stripped = [line.strip() for line in lines]
     counts = Counter(s for s in stripped if s)
     captions = {
-        s for s, n in counts.items() if n >= 2 and len(s) <= 80 and not s.endswith(_SENTENCE_END)
+        s
+        for s, n in counts.items()
+        if n >= 2 and len(s) <= _CAPTION_CHARS and not s.endswith(_SENTENCE_END)
     }
     kept: list[str] = []
     for line, s in zip(lines, stripped, strict=True):
         if s in captions or _KV_BULLET.match(line) or _LABEL.match(line):
             continue
-        for caption in captions:
-            line = _strip_trailing_caption(line, caption)
-        kept.append(line)
+        kept.append(_strip_trailing_captions(line, captions))
     while kept and _is_tail_junk(kept[-1]):
         kept.pop()
     return kept
+
+
+def _strip_trailing_captions(line: str, captions: set[str]) -> str:
+    """`line` without the captions glued to its end: only the line's last words are looked up
+    among the captions (not every caption tried on every line: that was captions x lines)."""
+    changed = True
+    while changed:
+        changed = False
+        head = line.rstrip()
+        for i in range(len(head) - 1, max(len(head) - _CAPTION_CHARS - 2, 0), -1):
+            if head[i] == " " and head[i + 1 :] in captions:
+                stripped = _strip_trailing_caption(line, head[i + 1 :])
+                if stripped != line:
+                    line, changed = stripped, True
+                    break
+    return line
 
 
 def _strip_trailing_caption(line: str, caption: str) -> str:
@@ -163,10 +188,10 @@ def _is_tail_junk(line: str) -> bool:
 
 def _remove_toc(body: str) -> tuple[str, dict[str, str]]:
     """Cut a table of contents out of `body`; return it as {exact title: anchor}."""
-    start = _TOC_START.search(body)
+    start = _toc_start(body)
     if not start:
         return body, {}
-    end = start.end()
+    begin, end = start
     links = []
     for m in _TOC_LINK.finditer(body, end):
         gap = body[end : m.start()]
@@ -180,7 +205,20 @@ def _remove_toc(body: str) -> tuple[str, dict[str, str]]:
     if rule:
         end += rule.end()
     toc = {_strip_inline(m.group(1)): m.group(2) for m in links}
-    return body[: start.start()] + "\n\n" + body[end:], toc
+    return body[:begin] + "\n\n" + body[end:], toc
+
+
+def _toc_start(body: str) -> tuple[int, int] | None:
+    """(start, end) of the "Table of Contents" heading with the `*` and blanks before it."""
+    m = _TOC_TITLE.search(body)
+    if not m:
+        return None
+    begin = m.start()
+    while begin and body[begin - 1].isspace():
+        begin -= 1
+    while begin and body[begin - 1] == "*":
+        begin -= 1
+    return begin, m.end()
 
 
 def _split_sections(body: str, toc: dict[str, str]) -> list[tuple[str, str, int, str]]:
@@ -250,7 +288,7 @@ def _strip_markup(text: str) -> str:
         return f"\ue000{len(held) - 1}\ue001"
 
     text = _ESCAPED.sub(hold, text)
-    text = _HIDDEN_HTML.sub(" ", text)
+    text = _drop_hidden(text)
     text = _BREAK.sub(" ", text)
     text = _TAG.sub("", text)
     text = _IMAGE.sub("", text)
@@ -258,6 +296,21 @@ def _strip_markup(text: str) -> str:
     text = _UNDERSCORES.sub(r"\1", text.replace("**", ""))
     text = _SPACES.sub(" ", text)
     return _HELD.sub(lambda m: held[int(m.group(1))], text)
+
+
+def _drop_hidden(text: str) -> str:
+    """`text` without scripts, styles and comments (each becomes a space); the tag alone of a
+    script or style that is never closed. Each closing tag is searched for once per kind."""
+    out, at, unclosed = [], 0, set()
+    while m := _HIDDEN_OPEN.search(text, at):
+        kind = (m.group(1) or "").lower()
+        close = None if kind in unclosed else _HIDDEN_CLOSE[kind].search(text, m.end())
+        if close is None:
+            unclosed.add(kind)  # none after here, so none after any later opening either
+        end = close.end() if close else m.end()
+        out += [text[at : m.start()], " " if close or kind else m.group(0)]
+        at = end
+    return "".join(out) + text[at:]
 
 
 def _clean_body(raw: str, blocks: list[str]) -> str:

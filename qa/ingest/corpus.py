@@ -10,8 +10,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from qa.config import MAX_DOCUMENT_BYTES
 from qa.ingest.convert import suffixes, to_markdown
+from qa.ingest.limits import Limits, check_text, over
 
 SUFFIXES = suffixes()
 
@@ -47,7 +47,8 @@ def corpus_paths(corpus_dir: Path) -> list[Path]:
 def file_hashes(corpus_dir: Path) -> dict[str, str]:
     """{file name: sha256 of its bytes} for every document file (none over the size limit
     is read: its size stands in for the hash)."""
-    return {p.name: _hash_file(p) for p in corpus_paths(corpus_dir)}
+    limit = Limits.from_env().file_bytes
+    return {p.name: _hash_file(p, limit) for p in corpus_paths(corpus_dir)}
 
 
 def read_corpus(corpus_dir: Path, skip_bad: bool = False) -> list[SourceFile]:
@@ -79,15 +80,18 @@ def read_documents(corpus_dir: Path, skip_bad: bool = False, known: Collection[s
 
 
 def read_source(path: Path) -> SourceFile:
-    """One file's text; `CorpusError` naming the file and the reason if it cannot be used."""
+    """One file's text; `CorpusError` naming the file and the reason if it cannot be used (over
+    one of the `Limits`: the reason names the limit and its variable)."""
+    limits = Limits.from_env()
     try:
         size = path.stat().st_size
-        if size > MAX_DOCUMENT_BYTES:
-            raise ValueError(
-                f"is {size / 1e6:.0f} MB, over the {MAX_DOCUMENT_BYTES / 1e6:.0f} MB limit"
+        if size > limits.file_bytes:
+            raise over(
+                "is", f"{size / 1e6:.0f} MB", f"{limits.file_bytes / 1e6:.0f} MB", "file_bytes"
             )
         data = path.read_bytes()
         text = to_markdown(data, path.suffix)
+        check_text(text, limits)
     except OSError as exc:
         raise CorpusError(f"cannot read {path}: {exc.strerror or exc}") from None
     except ValueError as exc:
@@ -100,8 +104,8 @@ def read_source(path: Path) -> SourceFile:
     return SourceFile(path.name, text, hashlib.sha256(data).hexdigest())
 
 
-def _hash_file(path: Path) -> str:
+def _hash_file(path: Path, limit: int) -> str:
     size = path.stat().st_size
-    if size > MAX_DOCUMENT_BYTES:
+    if size > limit:
         return f"size:{size}"
     return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -2,7 +2,8 @@
 than the body text become headings, blank space between lines separates paragraphs.
 
 A PDF with no text layer (a scan), one that needs a password, or bytes that are no PDF raise
-`ValueError` with that reason.
+`ValueError` with that reason; one of more than `Limits.pdf_pages` pages is refused before any
+page is read.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass
+
+from qa.ingest.limits import LimitExceeded, Limits, over
 
 SUFFIXES = (".pdf",)
 _HEADING_RATIO = 1.15  # a line at least this much larger than the body text is a heading
@@ -45,9 +48,14 @@ def _read_lines(data: bytes) -> list[Line]:
 
     if not data.lstrip()[:5].startswith(b"%PDF"):
         raise ValueError("is not a PDF file")
+    limit = Limits.from_env().pdf_pages
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
+            if len(pdf.pages) > limit:
+                raise over("has", f"{len(pdf.pages):,} pages", f"{limit:,} page", "pdf_pages")
             return [line for page in pdf.pages for line in _page_lines(page)]
+    except LimitExceeded:
+        raise
     except Exception as exc:  # pdfminer raises many kinds, wrapped in pdfplumber's own
         if "password" in repr(exc).lower() or "encrypt" in repr(exc).lower():
             raise ValueError("is encrypted (needs a password)") from None
