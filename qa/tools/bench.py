@@ -509,6 +509,8 @@ def _gradio_ask(port: int, questions: list[dict], rounds: int) -> dict:
     try:
         from gradio_client import Client
 
+        from qa.tools.gradio_calls import gradio_ask
+
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
         names = list(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
     except Exception as exc:  # any client failure is reported, not raised
@@ -518,7 +520,7 @@ def _gradio_ask(port: int, questions: list[dict], rounds: int) -> dict:
 
     def call(q: dict) -> float:
         began = time.perf_counter()
-        client.predict(q["question"], api_name="/ask")
+        gradio_ask(client, q["question"])
         return (time.perf_counter() - began) * 1000
 
     try:
