@@ -55,7 +55,8 @@ MAX_K = 50
 # Gradio keeps each browser session's inputs and outputs (~115 kB here: the article view, the
 # chat) until this many newer sessions have come, even after the tab closed (its default is
 # 10,000, ~1.1 GB). The least recently used session goes first: its chat forgets its turns.
-SESSIONS = 1000
+# 200 sessions hold ~23 MB, within the soak's 10 % memory band once they are full.
+SESSIONS = 200
 INTRO = (
     "## Article QA\n"
     "Answers are sentences quoted from the article, with the passages they come from. "
