@@ -18,6 +18,8 @@ from helpers_server import run_qa, workspace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from qa.tools.gradio_calls import gradio_ask
+
 EXAMPLES = int(os.environ.get("QA_HOSTILE_EXAMPLES", "120"))
 CALL_BOUND = 120  # seconds: far beyond any real answer; only a hang reaches it
 
@@ -350,7 +352,7 @@ def test_page_ask_endpoint_is_contract_or_friendly_error(app, question):
 
     client = _gradio_client(app.url, Client)
     try:
-        result = client.submit(question, [], 5, api_name="/ask").result(timeout=CALL_BOUND)
+        result = gradio_ask(client, question, [], 5, timeout=CALL_BOUND)
     except TimeoutError:
         raise
     except Exception as exc:  # gradio_client raises the page's error message

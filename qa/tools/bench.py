@@ -21,10 +21,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from qa.tools.soak import add_arguments as add_soak_arguments
+from qa.tools.soak import main as soak_main
 from qa.tools.user_error import UserError
 
 HEAVY = ("torch", "transformers", "sentence_transformers", "gradio")
-PARTS = ("startup", "query", "build", "ingest", "http", "scale")
+PARTS = ("startup", "query", "build", "ingest", "http", "scale", "soak")
+ON_REQUEST = ("scale", "soak")  # run only when asked for (`--scale`, `--parts soak`)
 INGEST_DOCUMENTS = 1000
 BACKENDS = ("onnx", "torch")
 STAGES = ("embed", "dense", "lexical", "fusion", "answer", "total")
@@ -63,6 +66,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=INGEST_DOCUMENTS,
         help=f"generated mixed-format documents for the ingest figure ({INGEST_DOCUMENTS})",
     )
+    add_soak_arguments(p)
     p.set_defaults(func=main)
 
 
@@ -71,6 +75,10 @@ def main(args) -> int:
     from qa.config import Settings
 
     parts = _parts(args)
+    if "soak" in parts:  # an hour against a served app: alone, not beside the timings
+        if parts != {"soak"}:
+            raise UserError("the soak runs alone: --parts soak", 2)
+        return soak_main(args)
     questions = _questions(args.questions or _default_questions())
     rounds = max(args.rounds, 1)
     report: dict = {"command": "qa " + " ".join(sys.argv[1:]), "machine": _machine()}
@@ -509,6 +517,8 @@ def _gradio_ask(port: int, questions: list[dict], rounds: int) -> dict:
     try:
         from gradio_client import Client
 
+        from qa.tools.gradio_calls import gradio_ask
+
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
         names = list(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
     except Exception as exc:  # any client failure is reported, not raised
@@ -518,7 +528,7 @@ def _gradio_ask(port: int, questions: list[dict], rounds: int) -> dict:
 
     def call(q: dict) -> float:
         began = time.perf_counter()
-        client.predict(q["question"], api_name="/ask")
+        gradio_ask(client, q["question"])
         return (time.perf_counter() - began) * 1000
 
     try:
@@ -596,7 +606,7 @@ def _parts(args) -> set[str]:
         if unknown:
             raise UserError(f"unknown bench part(s): {', '.join(sorted(unknown))}", 2)
         return chosen
-    return set(PARTS) if args.scale else set(PARTS) - {"scale"}
+    return set(PARTS) - {"soak"} if args.scale else set(PARTS) - set(ON_REQUEST)
 
 
 def _default_questions() -> Path:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 import uuid
 from dataclasses import asdict, dataclass
@@ -52,6 +53,11 @@ PLACEHOLDER = "Ask a question about the article, or pick one of the examples."
 COUNTER = '<div id="qa-counter" class="qa-counter" aria-live="polite" hidden></div>'
 PASSAGES_SHOWN = 3
 MAX_K = 50
+# Gradio keeps each browser session's inputs and outputs (~115 kB here: the article view, the
+# chat) until this many newer sessions have come, even after the tab closed (its default is
+# 10,000, ~1.1 GB). The least recently used session goes first: its chat forgets its turns.
+# 200 sessions hold ~23 MB, within the soak's 10 % memory band once they are full.
+SESSIONS = 200
 INTRO = (
     "## Article QA\n"
     "Answers are sentences quoted from the article, with the passages they come from. "
@@ -163,6 +169,7 @@ def build_page(service: QAService, store: FeedbackStore | None = None) -> gr.Blo
     words = wording(service.settings.index_dir)
     title = "Article QA" if words is ONE else "Document QA"
     with gr.Blocks(title=title, analytics_enabled=False) as demo:
+        demo.state_session_capacity = session_capacity()
         turns = gr.State({})
         article_version = gr.State(None)
         with gr.Row(equal_height=False):
@@ -250,6 +257,21 @@ def build_page(service: QAService, store: FeedbackStore | None = None) -> gr.Blo
         )
         gr.api(handlers.api_ask, api_name="ask")
     return demo
+
+
+def session_capacity(value: str | None = None) -> int:
+    """How many browser sessions the page remembers: `QA_SESSIONS`, else `SESSIONS`."""
+    value = os.environ.get("QA_SESSIONS") if value is None else value
+    if not value:
+        return SESSIONS
+    try:
+        capacity = int(value)
+    except ValueError:
+        capacity = 0
+    if capacity < 1:
+        log.warning("QA_SESSIONS=%r is not a positive whole number: using %d", value, SESSIONS)
+        return SESSIONS
+    return capacity
 
 
 def _busy_js(n_inputs: int) -> str:

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 import psutil
 import pytest
@@ -14,6 +15,7 @@ from fastapi.testclient import TestClient
 from helpers_server import ROOT, AppServer, http, post_json
 
 from qa.config import Settings
+from qa.tools.gradio_calls import gradio_ask
 from qa.web.json_api import build_api
 from qa.web.service import QAService, ServiceLimits
 
@@ -148,7 +150,7 @@ def test_while_loading_the_route_says_so_with_retry_after():
 
 
 def test_gradio_client_ask_matches_the_json_route(app, gradio):
-    result = gradio.predict(QUESTION, api_name="/ask")
+    result = gradio_ask(gradio, QUESTION)
     assert_contract(result)
     status, body = post_json(f"{app.url}/api/ask", {"question": QUESTION})
     assert status == 200 and result == body
@@ -156,7 +158,7 @@ def test_gradio_client_ask_matches_the_json_route(app, gradio):
 
 
 def test_gradio_client_follow_up_uses_history(app, gradio):
-    result = gradio.predict(FOLLOW_UP, [QUESTION], 3, api_name="/ask")
+    result = gradio_ask(gradio, FOLLOW_UP, [QUESTION], 3)
     status, body = post_json(
         f"{app.url}/api/ask", {"question": FOLLOW_UP, "history": [QUESTION], "k": 3}
     )
@@ -168,7 +170,40 @@ def test_gradio_client_bad_question_is_a_friendly_error(gradio):
 
     for bad, message in (("   ", "it is empty"), ("y" * 2001, "too long")):
         with pytest.raises(AppError, match=message):
-            gradio.predict(bad, api_name="/ask")
+            gradio_ask(gradio, bad)
+
+
+STARVED_READER = 0.5  # seconds the client's event reader takes to handle `close_stream`
+
+
+def test_a_gradio_call_is_not_cancelled_by_the_previous_calls_closing_stream(app, monkeypatch):
+    """Issue 22 item 6: `gradio_client` calls in a row, its event reader slow to handle the
+    server's `close_stream` (as a starved thread on a loaded machine is). Without `gradio_ask`
+    waiting for that reader, a call sent meanwhile joins the closing stream and is cancelled
+    (`CancelledError`; 7 of 20 with 0.3 s) though the server answers it."""
+    import httpx
+    from gradio_client import Client
+
+    iter_bytes = httpx.Response.iter_bytes
+    close = b'data: {"msg":"close_stream"'
+
+    def starved(self, *args, **kwargs):
+        for chunk in iter_bytes(self, *args, **kwargs):
+            if "/queue/data" in self.request.url.path and close in chunk:
+                before, _, after = chunk.partition(close)
+                yield before
+                time.sleep(STARVED_READER)
+                chunk = close + after
+            yield chunk
+
+    monkeypatch.setattr(httpx.Response, "iter_bytes", starved)
+    client = Client(app.url, analytics_enabled=False, verbose=False)
+    try:
+        results = [gradio_ask(client, QUESTION, timeout=60) for _ in range(12)]
+    finally:
+        client.close()
+    assert all(r["answer"] == results[0]["answer"] for r in results)
+    assert "fighter jets" in results[0]["answer"]
 
 
 def test_only_the_ask_endpoint_is_public(gradio):

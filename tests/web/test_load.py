@@ -17,6 +17,8 @@ import psutil
 import pytest
 from helpers_server import AppServer, post_json, workspace
 
+from qa.tools.gradio_calls import gradio_ask
+
 pytestmark = pytest.mark.slow
 
 CLIENTS = int(os.environ.get("QA_LOAD_CLIENTS", "16"))
@@ -70,8 +72,7 @@ def _client(url: str):
 
 
 def _ask(client, question: str, history: list[str]) -> dict:
-    job = client.submit(question, history, 5, api_name="/ask")
-    return job.result(timeout=BOUND)
+    return gradio_ask(client, question, history, 5, timeout=BOUND)
 
 
 def test_concurrent_clients_get_the_single_client_answers(app):

@@ -20,6 +20,7 @@ from helpers_server import AppServer, http, post_json, run_qa, workspace
 
 from qa.config import Settings
 from qa.index.stores import load_store, store_manifest
+from qa.tools.gradio_calls import gradio_ask
 
 pytestmark = pytest.mark.slow
 
@@ -136,7 +137,7 @@ def test_rebuild_while_serving_switches_whole_and_fails_nothing(target, tmp_path
                 if client is None:
                     result = json_ask(url, question)
                 else:
-                    result = client.submit(question, [], 5, api_name="/ask").result(timeout=120)
+                    result = gradio_ask(client, question, [], 5, timeout=120)
             except Exception as exc:  # counted: the guarantee is that this list stays empty
                 with lock:
                     failures.append(f"{type(exc).__name__}: {exc}")
