@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qa.tools.gradio_calls import gradio_ask
+from qa.web.guard import GuardOptions
 
 EXAMPLES = int(os.environ.get("QA_HOSTILE_EXAMPLES", "120"))
 CALL_BOUND = 120  # seconds: far beyond any real answer; only a hang reaches it
@@ -300,7 +301,9 @@ def test_api_json_body_is_contract_or_one_line_error(app, body):
 
     status, reply = bounded(post_json, f"{app.url}/api/ask", body, CALL_BOUND)
     check_http_outcome(status, reply)
-    if set(body) == {"question"}:  # then the question alone decides the outcome
+    if len(json.dumps(body).encode()) > GuardOptions().max_api_body:  # refused unread
+        assert status == 413 and "too large" in reply["error"]
+    elif set(body) == {"question"}:  # then the question alone decides the outcome
         message = expected_error("" if body["question"] is None else body["question"])
         assert (status, reply.get("error")) == ((422, message) if message else (200, None))
 
