@@ -3,15 +3,15 @@ payloads that set `window.__pwned` if they ever run, and files built to exhaust 
 20 MB line, 100,000 nested <div>, a DOCX zip bomb, billion laughs, a PDF of thousands of pages).
 
 `payload_documents()` are documents a build should index (their payloads shown as inert text);
-`exhausting_documents(dir)` writes the ones a build should refuse by name, each naming its limit.
+the other makers write files a build should refuse by name, each naming its limit.
 """
 
 from __future__ import annotations
 
 import io
 import struct
+import zipfile
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 
 MB = 1 << 20
@@ -77,14 +77,6 @@ def payload_documents() -> dict[str, bytes]:
     return {"payload.md": PAYLOAD_MD.encode(), "payload.html": PAYLOAD_HTML}
 
 
-@dataclass(frozen=True)
-class Exhausting:
-    """A file made to exhaust a build, and the words its refusal must carry (the limit)."""
-
-    name: str
-    reason: str
-
-
 def one_line(path: Path, megabytes: int = 20) -> None:
     """`megabytes` of prose on a single line, no newline anywhere."""
     sentence = b"The orchard grows apples beside the river and sells them in town. "
@@ -110,8 +102,6 @@ def _docx_parts(document_xml: bytes) -> dict[str, bytes]:
 
     buffer = io.BytesIO()
     docx.Document().save(buffer)
-    import zipfile
-
     with zipfile.ZipFile(buffer) as zf:
         parts = {name: zf.read(name) for name in zf.namelist()}
     parts["word/document.xml"] = document_xml
