@@ -22,8 +22,9 @@ class StorageError(RuntimeError):
     """The index cannot be written where it should go; the message says where and why."""
 
 
-def check_writable(folder: Path, prefix: str) -> None:
-    """Create and remove a probe directory in `folder` (made if missing), or `StorageError`.
+def check_writable(folder: Path, prefix: str, what: str = "the index") -> None:
+    """Create and remove a probe directory in `folder` (made if missing), or `StorageError`
+    saying `what` cannot be written there.
 
     A real probe rather than `os.access`: root may write through permissions, not through a
     read-only mount, and only trying tells.
@@ -33,9 +34,9 @@ def check_writable(folder: Path, prefix: str) -> None:
         os.rmdir(tempfile.mkdtemp(prefix=f"{prefix}probe-", dir=folder))
     except OSError as exc:
         if exc.errno in FULL:
-            raise no_space(folder, needed=None) from None
+            raise no_space(folder, needed=None, what=what) from None
         reason = exc.strerror or type(exc).__name__
-        raise StorageError(f"cannot write the index in {folder}: {reason.lower()}") from None
+        raise StorageError(f"cannot write {what} in {folder}: {reason.lower()}") from None
 
 
 def check_space(folder: Path, needed: int) -> None:
@@ -44,12 +45,12 @@ def check_space(folder: Path, needed: int) -> None:
         raise no_space(folder, needed)
 
 
-def no_space(folder: Path, needed: int | None) -> StorageError:
+def no_space(folder: Path, needed: int | None, what: str = "the index") -> StorageError:
     """The one-line error for a full file system under `folder`."""
     free = shutil.disk_usage(folder).free
-    wanted = f"the index needs {_size(needed)}, " if needed is not None else ""
+    wanted = f"{what} needs {_size(needed)}, " if needed is not None else ""
     return StorageError(
-        f"no space left on {device_of(folder)} for the index in {folder}: "
+        f"no space left on {device_of(folder)} for {what} in {folder}: "
         f"{wanted}{_size(free)} free"
     )
 

@@ -24,6 +24,8 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+from qa.index.storage import StorageError, check_writable
+
 log = logging.getLogger("qa.feedback")
 
 FILENAME = "feedback.sqlite3"
@@ -163,6 +165,16 @@ class FeedbackStore:
             for q, turns in turns_of.items()
         ]
         return sorted(out, key=lambda r: (-r.turns, -r.down, r.question))
+
+    def warn_if_unwritable(self) -> bool:
+        """At start: one log line when votes cannot be saved (a read-only or full data folder);
+        answers are not affected. False in that case."""
+        try:
+            check_writable(self.path.parent, ".feedback-probe-", "feedback")
+        except StorageError as exc:
+            log.warning("%s: votes will not be saved (answers are not affected)", exc)
+            return False
+        return True
 
     def quarantine_if_corrupt(self) -> Path | None:
         """Move a damaged database (and its -wal/-shm) aside to `feedback.sqlite3.corrupt-<UTC

@@ -162,8 +162,9 @@ def _indexed_documents(index_dir: Path) -> list[dict] | None:
 
 def build_page(service: QAService, store: FeedbackStore | None = None) -> gr.Blocks:
     """The Blocks app; call `.queue(...)` on it and mount it (see `qa.web.server`). A corrupt
-    feedback database is moved aside first (`FeedbackStore.quarantine_if_corrupt`)."""
-    if store is not None:
+    feedback database is moved aside first (`FeedbackStore.quarantine_if_corrupt`), and a data
+    folder that cannot be written is said in the log."""
+    if store is not None and store.warn_if_unwritable():
         store.quarantine_if_corrupt()
     handlers = _Handlers(service, store)
     words = wording(service.settings.index_dir)

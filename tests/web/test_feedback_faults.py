@@ -199,6 +199,18 @@ def test_read_only_data_folder_still_answers_and_the_vote_says_not_saved(
     assert len(store.rows()) == int(existing)
 
 
+def test_read_only_data_folder_is_said_in_one_log_line_at_start(engine, tmp_path, caplog):
+    store = FeedbackStore(tmp_path)
+    with read_only(tmp_path), caplog.at_level(logging.WARNING, logger="qa.feedback"):
+        build_page(QAService(loader=lambda: engine), store)
+    [line] = [r.getMessage() for r in caplog.records if r.name == "qa.feedback"]
+    assert line == (
+        f"cannot write feedback in {tmp_path}: read-only file system: "
+        "votes will not be saved (answers are not affected)"
+    )
+    assert store.warn_if_unwritable() is True  # writable again once the mount is gone
+
+
 # -- bounded -------------------------------------------------------------------------------
 
 
