@@ -187,3 +187,10 @@ def test_the_checks_catch_cycles_upward_and_private_imports():
     ]
     assert private_imports(edges) == ["qa.answer.b:3 imports qa.answer.c._private"]
     assert stage_of("qa.extra") is None and stage_of("qa.__main__") == "tools"
+
+
+def test_test_files_have_unique_names():
+    """`tests/` has no `__init__.py`, so pytest imports test files by their base name: two
+    files of one name in different folders stop the whole run at collection."""
+    names = [p.name for p in (ROOT / "tests").rglob("test_*.py")]
+    assert sorted({n for n in names if names.count(n) > 1}) == []
