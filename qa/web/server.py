@@ -21,6 +21,11 @@ for _key, _value in (
 ):
     os.environ.setdefault(_key, _value)
 
+from qa.web.memory import bound_gradio_event_log, limit_malloc_arenas  # noqa: E402
+
+limit_malloc_arenas()  # before the model's and the server's threads exist
+bound_gradio_event_log()  # before Gradio is imported
+
 from qa.config import Settings  # noqa: E402
 from qa.web.feedback import FeedbackStore  # noqa: E402
 from qa.web.guard import RATE_MODES, GuardOptions, VoteEvents  # noqa: E402
