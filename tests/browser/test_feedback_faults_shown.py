@@ -37,17 +37,19 @@ def open_page(page, url: str) -> None:
     page.wait_for_selector("#qa-article section.qa-section", timeout=60_000)
 
 
-def test_locked_store_the_page_answers_and_the_vote_says_not_saved(page, served):
-    server, ws = served
-    store = FeedbackStore(ws.data)
+def test_locked_store_the_page_answers_and_the_vote_says_not_saved(page, served, tmp_path):
+    _, ws = served
+    data = tmp_path / "data"  # its own store: the shared app's votes are counted elsewhere
+    store = FeedbackStore(data)
     store.record_vote(Turn("browser-lock", "Setup?", [], None, [], False), 0)  # the table exists
-    open_page(page, server.url)
-    ask(page, QUESTION)
-    with locked_by_another_process(store.path):
-        page.locator("#qa-chat [aria-label='Dislike']").first.click()
-        seconds = ask(page, NOT_ANSWERED)  # its abstention record waits behind, not the answer
-        expect(page.get_by_text(VOTE_BUSY)).to_be_visible(timeout=30_000)
-    assert page.locator(BOTS).count() == 2
+    with AppServer(ws.env(QA_DATA_DIR=str(data))).start(tmp_path) as app:
+        open_page(page, app.url)
+        ask(page, QUESTION)
+        with locked_by_another_process(store.path):
+            page.locator("#qa-chat [aria-label='Dislike']").first.click()
+            seconds = ask(page, NOT_ANSWERED)  # its abstention record waits, not the answer
+            expect(page.get_by_text(VOTE_BUSY)).to_be_visible(timeout=30_000)
+        assert page.locator(BOTS).count() == 2
     print(f"answered in {seconds:.2f} s while the feedback store was locked")
 
 
