@@ -578,13 +578,9 @@ def _summary_ms(values: list[float]) -> dict:
 
 
 def _pct(values: list[float], q: int) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    at = (len(ordered) - 1) * q / 100
-    low = int(at)
-    high = min(low + 1, len(ordered) - 1)
-    return round(ordered[low] + (ordered[high] - ordered[low]) * (at - low), 4)
+    import numpy as np
+
+    return round(float(np.percentile(values, q)), 4) if values else 0.0
 
 
 def _cold_check(run: dict, limit: float) -> dict:

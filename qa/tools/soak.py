@@ -248,13 +248,9 @@ def _checks(report: SoakReport) -> dict[str, dict]:
 
 def percentile(values: list[float], q: float) -> float:
     """The `q`-th percentile, linear between the closest ranks; 0 for no values."""
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    at = (len(ordered) - 1) * q / 100
-    low = int(at)
-    high = min(low + 1, len(ordered) - 1)
-    return round(ordered[low] + (ordered[high] - ordered[low]) * (at - low), 1)
+    import numpy as np
+
+    return round(float(np.percentile(values, q)), 1) if values else 0.0
 
 
 def as_json(report: SoakReport) -> dict:
