@@ -64,7 +64,8 @@ def save_index(data: IndexData, target: Path) -> None:
     check_index_folder(target)
     _recover_stranded(target)
     remove_leftovers(target)
-    check_space(target.parent, estimated_size(data))
+    needed = estimated_size(data)
+    check_space(target.parent, needed)
     tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=target.parent))
     tmp.chmod(0o755)
     try:
@@ -75,7 +76,6 @@ def save_index(data: IndexData, target: Path) -> None:
         _swap_into_place(tmp, target)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)  # free the partial output before measuring
-        needed = estimated_size(data)
         # numpy reports a short write without an errno: the free space tells
         if exc.errno in FULL or shutil.disk_usage(target.parent).free < needed:
             raise no_space(target.parent, needed) from None
