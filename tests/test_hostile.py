@@ -58,7 +58,16 @@ BIG = settings(
 def assert_contract(obj: object) -> None:
     """`obj` is exactly the JSON contract of `qa ask --json`, and encodable as UTF-8."""
     assert isinstance(obj, dict)
-    assert set(obj) == {"question", "abstained", "answer", "passages", "confidence", "unsure"}
+    assert set(obj) == {
+        "question",
+        "abstained",
+        "answer",
+        "passages",
+        "confidence",
+        "unsure",
+        "withheld",
+        "closest",
+    }
     assert obj["confidence"] is None or 0.0 <= obj["confidence"] <= 1.0
     assert isinstance(obj["unsure"], bool)
     assert isinstance(obj["question"], str) and obj["question"].strip()

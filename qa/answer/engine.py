@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -20,6 +21,7 @@ from qa.answer.reader import Judgement, ReaderModel, default_reader, judge
 from qa.answer.reader_features import QuestionShape, question_vector, unknown_share
 from qa.answer.result import AskResult, Passage
 from qa.answer.summary import is_summary_request, opening_and_closing
+from qa.answer.withhold import WITHHELD, Floor, default_floor
 from qa.config import Settings
 from qa.index.embedding import resolve_model
 from qa.index.fingerprint import fingerprint
@@ -46,8 +48,10 @@ class QAEngine:
         weights: Weights | None = None,
         reranker=None,
         reader: ReaderModel | None = None,
+        floor: Floor | None = None,
     ) -> None:
         self.index = index
+        self.floor = floor  # withhold a doubted, weak answer (`qa.answer.withhold`)
         self.reranker = reranker  # optional `qa.answer.rerank.CrossEncoderReranker`
         self.embedder = embedder
         self.chunks = index.chunks
@@ -96,6 +100,7 @@ class QAEngine:
             load_embedder(model, backend),
             reranker=_reranker(reranker),
             reader=default_reader(),
+            floor=default_floor(),
         )
         engine.stale = stale
         return engine
@@ -154,9 +159,17 @@ class QAEngine:
         if self.answer_first and keep is not None:
             ranked = sorted(ranked, key=lambda r: r.chunk_id != keep)  # stable: rest in order
         shown = select_evidence(ranked, self.chunks, max(k, 1), keep)
-        result = self._result(text, shown, answer, decision, confidence)
+        withheld = self._withholds(decision, confidence, ranked)
+        result = self._result(text, shown, answer, decision, confidence, withheld)
         clock.lap("total", since_start=True)
         return result
+
+    def _withholds(self, decision: Decision, confidence: float | None, ranked) -> bool:
+        """Whether the floor withholds the answer: the reader doubts it and its passage (first
+        in `ranked`) scores weakly."""
+        if self.floor is None or decision.abstain or not ranked:
+            return False
+        return self.floor.withholds(confidence, ranked[0].score)
 
     def _judge(self, shape: QuestionShape, reading: Reading, ranked: list[Ranked]) -> Judgement:
         """The reader's view of the question as a whole (`reading` was scored by it)."""
@@ -210,11 +223,17 @@ class QAEngine:
         answer: AnswerSentence | None,
         decision: Decision,
         confidence: float | None,
+        withheld: bool = False,
     ) -> AskResult:
-        abstained, reason = decision.abstain, decision.reason
+        abstained, reason = decision.abstain or withheld, decision.reason
         shown = None if abstained else answer
         passages = [self._passage(e, shown) for e in evidence]
-        if shown is None:
+        closest = None
+        if withheld:
+            noun = "article" if len(self.index.documents) <= 1 else "documents"
+            reply = WITHHELD.format(noun=noun)
+            closest = _safe(self.chunks[answer.chunk_id].span_text(answer.start, answer.end))
+        elif shown is None:
             not_said = NOT_SAID if len(self.index.documents) <= 1 else NOT_SAID_MANY
             reply = not_said.format(what=reason)
         else:
@@ -224,7 +243,9 @@ class QAEngine:
             shown is not None and confidence is not None and confidence < reader.unsure_below
         )
         sure = None if confidence is None else round(confidence, 3)
-        return AskResult(question, abstained, _safe(reply), passages, sure, unsure)
+        return AskResult(
+            question, abstained, _safe(reply), passages, sure, unsure, withheld, closest
+        )
 
     def _passage(self, evidence: Evidence, answer: AnswerSentence | None) -> Passage:
         c = self.chunks[evidence.ranked.chunk_id]
@@ -288,9 +309,10 @@ def _reranker(name: str | None):
 
 
 def _model_of(manifest: dict) -> str | None:
-    """The model name to load for an index: its recorded id, minus the package pin."""
+    """The model name to load for an index: its recorded id, minus the package pin or the
+    ONNX folder's digest."""
     model_id = manifest.get("model_id") or ""
-    return model_id.split("==")[0] or None
+    return re.sub(r"@[0-9a-f]{12}$", "", model_id.split("==")[0]) or None
 
 
 def _safe(text: str) -> str:

@@ -25,7 +25,8 @@ class Passage:
 class AskResult:
     """One question's answer: `abstained` is true when the document does not say;
     `confidence` is the learned reader's probability that the answer is right (None without a
-    reader), and `unsure` marks an answer it doubts."""
+    reader), and `unsure` marks an answer it doubts. `withheld` is true when a doubted answer
+    over a weak passage is held back (`abstained` too): `closest` then keeps its sentence."""
 
     question: str
     abstained: bool
@@ -33,6 +34,8 @@ class AskResult:
     passages: list[Passage] = field(default_factory=list)
     confidence: float | None = None
     unsure: bool = False
+    withheld: bool = False  # the reader doubts the closest sentence and its passage is weak
+    closest: str | None = None  # that sentence, when withheld (not shown as the answer)
 
     def to_json(self) -> dict:
         return asdict(self)

@@ -17,8 +17,8 @@ PROGRESS_MIN = 300  # texts to embed before a progress bar is shown
 
 
 class LazyEmbedder:
-    """Loads sentence-transformers on the first `encode`, so a build that reuses every
-    vector never loads the model."""
+    """Loads the model on the first `encode` (sentence-transformers, or onnxruntime for an
+    ONNX model folder), so a build that reuses every vector never loads it."""
 
     def __init__(self, model: ModelRef) -> None:
         self.model = model
@@ -32,9 +32,14 @@ class LazyEmbedder:
     ) -> tuple[np.ndarray, list[TokenVectors]]:
         return self._loaded().encode_with_tokens(texts, batch_size=batch_size)
 
-    def _loaded(self) -> SentenceTransformerEmbedder:
+    def _loaded(self):
         if self._embedder is None:
-            self._embedder = SentenceTransformerEmbedder(self.model)
+            if self.model.onnx:  # the shipped model: onnxruntime, no torch
+                from qa.index.query_embedder import load_embedder
+
+                self._embedder = load_embedder(self.model)
+            else:
+                self._embedder = SentenceTransformerEmbedder(self.model)
         return self._embedder
 
 

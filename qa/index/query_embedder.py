@@ -10,9 +10,14 @@ from qa.index.embedding import ModelNotFoundError, ModelRef, SentenceTransformer
 def load_embedder(model: ModelRef, backend: str | None = None):
     """The query-time embedder for `model`: "torch" (sentence-transformers) or "onnx".
 
-    "auto" takes the ONNX export when one is cached for this model, else torch.
+    "auto" takes the ONNX export when one is cached for this model, else torch; an ONNX
+    model folder is always read by onnxruntime.
     """
     backend = backend or os.environ.get("QA_BACKEND") or "auto"
+    if model.onnx:  # an ONNX model folder has no torch form
+        from qa.index.onnx_embedder import OnnxEmbedder, folder_export
+
+        return OnnxEmbedder(model, folder_export(model))
     if backend in ("auto", "onnx"):
         try:
             from qa.index.onnx_embedder import OnnxEmbedder, cached_export

@@ -12,6 +12,8 @@ def render_terminal(result: AskResult, width: int = 88) -> str:
     lines = [textwrap.fill(result.answer or "", width), ""]
     if result.unsure and not result.abstained:
         lines[1:1] = [textwrap.fill(f"({result.doubt()})", width)]
+    if result.withheld and result.closest:
+        lines[1:1] = [textwrap.fill(f"Closest sentence: {result.closest}", width)]
     label = "Nearest passages" if result.abstained else "Passages"
     lines.append(f"{label}:")
     for i, p in enumerate(result.passages, 1):

@@ -178,6 +178,9 @@ table.qa-table.qa-highlight td, table.qa-table.qa-highlight th {
 #qa-chat p.qa-link { margin: 0 0 .4em 0; font-size: .85em; }
 #qa-chat p.qa-unsure { margin: 0 0 .5em 0; padding: .2em .6em; border-left: 3px solid #d97706;
   font-size: .92em; }
+#qa-chat p.qa-closest { margin: 0 0 .5em 0; padding: .2em .6em; font-size: .92em;
+  border-left: 3px solid var(--border-color-primary); color: var(--body-text-color-subdued); }
+#qa-chat .qa-closest-label { font-weight: 600; margin-right: .3em; }
 #qa-chat .qa-empty { color: var(--body-text-color-subdued); font-style: italic; }
 #qa-chat .qa-notice { color: var(--body-text-color-subdued); font-style: italic; }
 #qa-chat details.qa-sources > summary {

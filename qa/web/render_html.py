@@ -162,7 +162,13 @@ def render_result(
 
 
 def render_doubt(result: AskResult) -> str:
-    """A note under an answer the reader doubts (its confidence is below the reader's bar)."""
+    """A note under an answer the reader doubts (its confidence is below the reader's bar),
+    or the closest sentence of a withheld answer, quoted as what it is."""
+    if result.withheld and result.closest:
+        return (
+            '<p class="qa-closest" role="note"><span class="qa-closest-label">Closest sentence'
+            f"</span> {text_html(result.closest)}</p>"
+        )
     if not result.unsure or result.abstained:
         return ""
     return f'<p class="qa-unsure" role="note">{text_html(result.doubt())}</p>'

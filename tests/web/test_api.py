@@ -22,7 +22,16 @@ from qa.web.service import QAService, ServiceLimits
 pytestmark = pytest.mark.slow
 QUESTION = "Will Russia give Iran fighter jets?"
 FOLLOW_UP = "And air defenses?"
-KEYS = {"question", "abstained", "answer", "passages", "confidence", "unsure"}
+KEYS = {
+    "question",
+    "abstained",
+    "answer",
+    "passages",
+    "confidence",
+    "unsure",
+    "withheld",
+    "closest",
+}
 PASSAGE_KEYS = {
     "id", "text", "doc", "section", "anchor", "score", "start", "end", "answer_start", "answer_end"
 }  # fmt: skip
