@@ -42,9 +42,11 @@ def document(article_text):
 
 @pytest.fixture(scope="session")
 def embedder():
-    from qa.index.embedding import SentenceTransformerEmbedder, resolve_model
+    """The default model's embedder, as a build loads it (the shipped ONNX model)."""
+    from qa.index.embed_missing import LazyEmbedder
+    from qa.index.embedding import resolve_model
 
-    return SentenceTransformerEmbedder(resolve_model(None))
+    return LazyEmbedder(resolve_model(None))
 
 
 @pytest.fixture(scope="session")

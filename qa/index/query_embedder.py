@@ -15,9 +15,7 @@ def load_embedder(model: ModelRef, backend: str | None = None):
     """
     backend = backend or os.environ.get("QA_BACKEND") or "auto"
     if model.onnx:  # an ONNX model folder has no torch form
-        from qa.index.onnx_embedder import OnnxEmbedder, folder_export
-
-        return OnnxEmbedder(model, folder_export(model))
+        return _onnx_folder(model)
     if backend in ("auto", "onnx"):
         try:
             from qa.index.onnx_embedder import OnnxEmbedder, cached_export
@@ -33,3 +31,17 @@ def load_embedder(model: ModelRef, backend: str | None = None):
                     f"no ONNX export for {model.model_id}: run `qa export-onnx` first"
                 )
     return SentenceTransformerEmbedder(model)
+
+
+def _onnx_folder(model: ModelRef):
+    """The embedder of an ONNX model folder (`ModelNotFoundError` in one line if its files
+    are missing, disagree with its record or do not load)."""
+    from qa.index.onnx_embedder import ExportError, OnnxEmbedder, folder_export
+
+    try:
+        return OnnxEmbedder(model, folder_export(model))
+    except ExportError as exc:
+        raise ModelNotFoundError(str(exc)) from None
+    except Exception as exc:  # onnxruntime's own errors for a damaged graph
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ModelNotFoundError(f"model {model.path} does not load: {first}") from None

@@ -1,4 +1,6 @@
-"""The ONNX query path: parity with sentence-transformers, no torch at query time, the cache."""
+"""The ONNX export of a sentence-transformers model (here the base all-MiniLM-L6-v2; the shipped
+model is an ONNX folder already, `test_shipped_model.py`): parity with sentence-transformers,
+no torch at query time, the cache."""
 
 from __future__ import annotations
 
@@ -16,7 +18,12 @@ from tokenizers import Tokenizer
 from qa.answer.engine import QAEngine
 from qa.config import Settings
 from qa.index.build import build_index
-from qa.index.embedding import ModelNotFoundError, resolve_model
+from qa.index.embedding import (
+    BASE_MODEL,
+    ModelNotFoundError,
+    SentenceTransformerEmbedder,
+    resolve_model,
+)
 from qa.index.onnx_embedder import OnnxEmbedder, cached_export, ensure_export
 from qa.index.query_embedder import load_embedder
 from qa.index.store import load_index
@@ -32,8 +39,14 @@ PROBE = (
 
 @pytest.fixture(scope="session")
 def onnx_embedder() -> OnnxEmbedder:
-    model = resolve_model(None)
+    model = resolve_model(BASE_MODEL)
     return OnnxEmbedder(model, ensure_export(model))
+
+
+@pytest.fixture(scope="session")
+def embedder() -> SentenceTransformerEmbedder:
+    """The base model through sentence-transformers: the reference of the export."""
+    return SentenceTransformerEmbedder(resolve_model(BASE_MODEL))
 
 
 @pytest.fixture(scope="session")
@@ -89,7 +102,7 @@ def test_long_input_is_truncated_like_sentence_transformers(embedder, onnx_embed
 def test_export_is_recorded_by_model_id_and_hash(onnx_embedder):
     export = onnx_embedder.export
     record = json.loads((export.folder / "export.json").read_text(encoding="utf-8"))
-    model = resolve_model(None)
+    model = resolve_model(BASE_MODEL)
     assert record["model_id"] == model.model_id
     assert record["model_sha256"] == export.model_sha256 and len(export.model_sha256) == 64
     assert record["onnx_bytes"] == export.model_file.stat().st_size
@@ -97,7 +110,7 @@ def test_export_is_recorded_by_model_id_and_hash(onnx_embedder):
 
 
 def test_backend_choice(monkeypatch, tmp_path, onnx_embedder):
-    model = resolve_model(None)
+    model = resolve_model(BASE_MODEL)
     assert load_embedder(model, "onnx").backend == "onnx"
     assert load_embedder(model, None).backend == "onnx"  # auto: the export is cached
     monkeypatch.setenv("QA_CACHE", str(tmp_path))  # an empty cache: no export
@@ -135,8 +148,13 @@ def test_help_and_check_import_neither_torch_nor_gradio(argv, fresh_index):
     assert heavy == []
 
 
-def test_a_build_that_exports_says_so_in_one_line_without_progress_bars(tmp_path, fresh_index):
-    env = {**os.environ, "QA_INDEX": fresh_index, "QA_CACHE": str(tmp_path)}
+def test_a_build_that_exports_says_so_in_one_line_without_progress_bars(tmp_path):
+    env = {
+        **os.environ,
+        "QA_INDEX": str(tmp_path / "index"),
+        "QA_CACHE": str(tmp_path),
+        "QA_MODEL": BASE_MODEL,  # the shipped model is ONNX already: nothing to export
+    }
     proc = subprocess.run(
         [sys.executable, "-m", "qa", "build", "--if-stale"],
         capture_output=True,

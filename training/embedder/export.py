@@ -2,7 +2,7 @@
 graph of `qa.index.onnx_embedder` (mean pooling, normalisation and token vectors in one),
 checked against sentence-transformers, then int8 weights (dynamic, per channel).
 
-    .venv/bin/python -m training.embedder.export [--source .cache/embedder/final]
+    .venv/bin/python -m training.embedder.export [--source .cache/embedder/final-soup]
                                                  [--out qa/index/models/minilm-readers] [--fp32]
 """
 
@@ -41,9 +41,7 @@ def export(source: Path, out: Path, int8: bool = True) -> dict:
         work = Path(tmp)
         export_graph(source, work / "fp32.onnx")
         shutil.copyfile(source / TOKENIZER_FILE, work / TOKENIZER_FILE)
-        max_tokens = json.loads((source / "sentence_bert_config.json").read_text())[
-            "max_seq_length"
-        ]
+        max_tokens = _max_tokens(source)
         shutil.copyfile(work / "fp32.onnx", work / ONNX_FILE)
         dim = check_parity(ref, OnnxExport(work, ref.model_id, "", max_tokens, 0))
         fp32 = OnnxEmbedder(ref, OnnxExport(work, "", "", max_tokens, dim)).encode(PROBES)
@@ -86,9 +84,16 @@ def export(source: Path, out: Path, int8: bool = True) -> dict:
     return record
 
 
+def _max_tokens(source: Path) -> int:
+    """sentence-transformers' truncation length for the model (where its version keeps it)."""
+    from sentence_transformers import SentenceTransformer
+
+    return int(SentenceTransformer(str(source), device="cpu").max_seq_length)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--source", type=Path, default=CACHE / "final")
+    parser.add_argument("--source", type=Path, default=CACHE / "final-soup")
     parser.add_argument("--out", type=Path, default=SHIPPED_DIR)
     parser.add_argument("--fp32", action="store_true", help="keep fp32 weights")
     args = parser.parse_args()

@@ -1,10 +1,14 @@
 """Fine-tune the embedding model on how readers ask (issue 26): all-MiniLM-L6-v2 with
 MultipleNegativesRankingLoss over (question, answering sentence, BM25 hard negative) triples
-from SQuAD's and the reader-worded questions (`pairs.py`). Seeded; one epoch.
+from SQuAD's and the reader-worded questions (`pairs.py`), seeded, one epoch; then the
+fine-tuned weights averaged with the base model's (`SOUP`: WiSE-FT, Wortsman et al. 2022),
+which kept the seed article's figures that the fine-tuned model alone lost.
 
     .venv/bin/python -m training.embedder.train --folds      # the 4 leave-2-articles-out models
     .venv/bin/python -m training.embedder.train              # the shipped one (8 articles)
     .venv/bin/python -m training.embedder.train --hold-out ipod,rhine --out DIR
+
+Each run writes the fine-tuned model to DIR and the averaged one to DIR-soup.
 
 The Zelda article (`HELD_OUT`) is never trained on: CI gates on it. The seed article's
 questions are never trained on either, so dev, tune and check all measure the model unseen.
@@ -15,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import time
 from pathlib import Path
 
@@ -38,6 +43,7 @@ SEED = 0
 EPOCHS = 1
 LR = 2e-5
 BATCH = 32
+SOUP = 0.5  # the fine-tuned weights' share in the shipped average (the base model's: 1 - SOUP)
 
 
 def train_articles(hold_out: tuple[str, ...] = ()) -> list[str]:
@@ -94,6 +100,24 @@ def fine_tune(triples: list[Triple], out: Path, base: str | None = None) -> dict
     return record
 
 
+def soup(tuned: Path, out: Path, share: float = SOUP, base: str | None = None) -> None:
+    """`out`: the model at `tuned` with every weight averaged with the base model's."""
+    from safetensors.torch import load_file, save_file
+
+    weights = Path(base or resolve_model().path) / "model.safetensors"
+    start, end = load_file(str(weights)), load_file(str(tuned / "model.safetensors"))
+    mixed = {
+        k: (share * v.float() + (1 - share) * start[k].float()).to(v.dtype) if k in start else v
+        for k, v in end.items()
+    }
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.copytree(tuned, out)
+    save_file(mixed, str(out / "model.safetensors"))
+    record = json.loads((tuned / "training.json").read_text(encoding="utf-8"))
+    record["soup"] = {"fine_tuned_share": share, "base": "all-MiniLM-L6-v2"}
+    (out / "training.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+
+
 def run(hold_out: tuple[str, ...], out: Path) -> None:
     triples = build_triples(train_articles(hold_out), seed=SEED)
     print(
@@ -101,6 +125,7 @@ def run(hold_out: tuple[str, ...], out: Path) -> None:
         flush=True,
     )
     record = fine_tune(triples, out)
+    soup(out, out.with_name(out.name + "-soup"))
     print(f"{out.name}: trained in {record['seconds']} s", flush=True)
 
 
@@ -109,13 +134,19 @@ def main() -> None:
     parser.add_argument("--folds", action="store_true", help="train the 4 fold models")
     parser.add_argument("--hold-out", default="", help="comma-separated article slugs")
     parser.add_argument("--out", type=Path, default=CACHE / "final")
+    parser.add_argument("--soup-only", action="store_true", help="only average --out's model")
     args = parser.parse_args()
     torch.set_num_threads(max(1, torch.get_num_threads()))
+    if args.soup_only:  # average an already fine-tuned model with the base
+        soup(args.out, args.out.with_name(args.out.name + "-soup"))
+        return
     if args.folds:
         for i, fold in enumerate(FOLDS):
             out = CACHE / f"fold-{i}"
             if not (out / "training.json").is_file():
                 run(fold, out)
+            elif not (CACHE / f"fold-{i}-soup").is_dir():
+                soup(out, CACHE / f"fold-{i}-soup")
         return
     run(tuple(a for a in args.hold_out.split(",") if a), args.out)
 

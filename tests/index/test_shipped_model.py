@@ -1,0 +1,117 @@
+"""The shipped embedding model (`qa/index/models/minilm-readers/`, made by
+`training/embedder/`): loaded from the committed file, int8 ONNX at build and query time, no
+torch, the index fingerprint naming its bytes, and a broken copy refused in one line."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.answer.engine import _model_of
+from qa.index.embedding import (
+    BASE_MODEL,
+    DEFAULT_MODEL,
+    SHIPPED_DIR,
+    SHIPPED_MODEL,
+    ModelNotFoundError,
+    resolve_model,
+)
+from qa.index.onnx_embedder import ExportError, folder_export
+from qa.index.query_embedder import load_embedder
+from qa.index.store import read_manifest
+from training.embedder.train import HELD_OUT
+
+pytestmark = pytest.mark.slow
+HEAVY = ("torch", "transformers", "sentence_transformers", "gradio")
+PROBE = (
+    "import json, sys\nfrom qa.tools.cli import main\ntry:\n    code = main(sys.argv[1:])\n"
+    f"finally:\n    print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]),"
+    " file=sys.stderr)\nsys.exit(code)\n"
+)
+
+
+def test_the_default_is_the_shipped_int8_file():
+    model = resolve_model(None)
+    assert DEFAULT_MODEL == SHIPPED_MODEL and model.onnx
+    record = json.loads((SHIPPED_DIR / "export.json").read_text(encoding="utf-8"))
+    onnx = (SHIPPED_DIR / "model.onnx").read_bytes()
+    assert hashlib.sha256(onnx).hexdigest() == record["onnx_sha256"]
+    assert model.model_id == f"{SHIPPED_MODEL}@{record['onnx_sha256'][:12]}"
+    assert len(onnx) <= 25_000_000 and "int8" in record["weights"]
+    assert HELD_OUT not in record["training"]["articles"]  # CI gates on it
+
+
+def test_the_committed_index_was_built_with_it():
+    manifest = read_manifest(Path(os.environ.get("QA_INDEX") or "index"))
+    assert manifest["model_id"] == resolve_model(None).model_id
+    assert resolve_model(_model_of(manifest)) == resolve_model(None)
+
+
+def test_it_knows_how_readers_ask():
+    """A reader's paraphrase lands on the sentence that answers it, not on one that shares its
+    words; the base model, which only knows word overlap better, is the reference."""
+    embedder = load_embedder(resolve_model(None))
+    assert embedder.backend == "onnx"
+    question = "is moscow going to sell tehran warplanes"
+    answer = (
+        "For example, Russia declined to give Iran the support it would have needed—say, "
+        "advanced fighter jets or sophisticated air defenses—to deter or better defend itself."
+    )
+    other = "Iran has sold Russia drones and missiles for its war in Ukraine."
+    q, a, o = embedder.encode([question, answer, other])
+    assert q @ a > q @ o
+    vectors = embedder.encode([question, answer])
+    assert vectors.dtype == np.float32 and np.allclose(np.linalg.norm(vectors, axis=1), 1, 1e-3)
+
+
+def test_the_base_model_stays_available_by_name():
+    base = resolve_model(BASE_MODEL)
+    assert not base.onnx and base.model_id.startswith(BASE_MODEL)
+
+
+def _run(argv: list[str], env: dict) -> tuple[subprocess.CompletedProcess, list[str]]:
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, timeout=300, env=env
+    )
+    return proc, json.loads(proc.stderr.strip().splitlines()[-1])
+
+
+def test_build_and_ask_run_without_torch(tmp_path, article_text):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "article.txt").write_text(article_text, encoding="utf-8")
+    env = {**os.environ, "QA_CORPUS": str(corpus), "QA_INDEX": str(tmp_path / "index")}
+    built, heavy = _run(["build"], env)
+    assert built.returncode == 0, built.stderr
+    assert heavy == []  # the shipped model embeds the document through onnxruntime
+    asked, heavy = _run(["ask", "--json", "Will Russia give Iran fighter jets?"], env)
+    assert asked.returncode == 0, asked.stderr
+    assert "fighter jets" in json.loads(asked.stdout)["answer"] and heavy == []
+
+
+def test_a_broken_model_folder_is_refused_in_one_line(tmp_path):
+    broken = tmp_path / "model"
+    shutil.copytree(SHIPPED_DIR, broken)
+    with open(broken / "model.onnx", "r+b") as f:
+        f.truncate(1000)
+    with pytest.raises(ExportError, match="not the file"):
+        folder_export(resolve_model(str(broken)))
+    (broken / "export.json").write_text("{", encoding="utf-8")
+    with pytest.raises(ModelNotFoundError, match="export.json"):
+        resolve_model(str(broken))
+    proc = subprocess.run(
+        [sys.executable, "-m", "qa", "ask", "--model", str(broken), "Who?"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
