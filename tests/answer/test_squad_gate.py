@@ -1,10 +1,13 @@
-"""Quality gate on a SQuAD 2.0 article that no model was trained or tuned on.
+"""Quality gate on a SQuAD 2.0 article that no model was trained or tuned on, in both question
+styles: SQuAD's crowd-written questions (374, 160 unanswerable) and readers' own words (208:
+paraphrases, follow-ups, 30 near-misses, 5 off-topic; `training/reader/data/readers/`).
 
-`training/reader/train.py` holds `HELD_OUT` out of everything it fits; this builds that
-article's index (its own corpus, as a maintainer would) and scores the shipped pipeline on its
-374 crowd-written questions, 160 of them unanswerable. The floors sit about two points under
-the figures measured when they were set (recall@1 0.822, recall@3 0.949, answer accuracy
-0.696, 1 false refusal of 214: `QA_CORPUS=<a folder with the article> qa eval <its questions>`).
+Neither `training/reader/` nor `training/embedder/` fits anything on `HELD_OUT`, and no choice
+was made on it; this builds its index (its own corpus, as a maintainer would) and scores the
+shipped pipeline. The floors sit about two points under the figures measured when they were set
+(`.venv/bin/python -m training.heldout --articles the-legend-of-zelda-twilight-princess`):
+SQuAD's recall@1 0.827, recall@3 0.963, answer accuracy 0.696, 1 false refusal of 214;
+readers' 0.734, 0.879, 0.566, 1 of 173.
 """
 
 from __future__ import annotations
@@ -22,11 +25,10 @@ from training.embedder.train import HELD_OUT
 from training.reader.collect import SQUAD
 
 FLOORS = {
-    "recall@1": 0.80,
-    "recall@3": 0.93,
-    "answer_accuracy": 0.68,
+    "squad": {"recall@1": 0.80, "recall@3": 0.94, "answer_accuracy": 0.68},
+    "readers": {"recall@1": 0.71, "recall@3": 0.85, "answer_accuracy": 0.54},
 }
-MAX_FALSE_REFUSAL_SHARE = 0.03
+MAX_FALSE_REFUSALS = {"squad": 0.03, "readers": 0.03}
 
 
 @pytest.fixture(scope="module")
