@@ -42,11 +42,11 @@ def document(article_text):
 
 @pytest.fixture(scope="session")
 def embedder():
-    """The default model's embedder, as a build loads it (the shipped ONNX model)."""
-    from qa.index.embed_missing import LazyEmbedder
+    """The default model's embedder (the shipped ONNX model, read by onnxruntime)."""
     from qa.index.embedding import resolve_model
+    from qa.index.query_embedder import load_embedder
 
-    return LazyEmbedder(resolve_model(None))
+    return load_embedder(resolve_model(None))
 
 
 @pytest.fixture(scope="session")

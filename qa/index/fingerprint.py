@@ -27,6 +27,8 @@ PIPELINE_SOURCES = (
     "ingest/chunking.py",
     "index/lexical.py",
     "index/token_vectors.py",
+    "index/embed_missing.py",
+    "index/onnx_embedder.py",
     "index/fingerprint.py",
     "index/build_plan.py",
     "index/build.py",

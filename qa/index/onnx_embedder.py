@@ -69,6 +69,9 @@ class OnnxExport:
     model_sha256: str
     max_tokens: int
     dim: int
+    # int8 graphs quantise activations per batch, so a text's vector would depend on what it
+    # is batched (and padded) with: such models embed one text at a time
+    batchable: bool = True
 
     @property
     def model_file(self) -> Path:
@@ -133,7 +136,12 @@ def folder_export(model: ModelRef) -> OnnxExport:
         if not (folder / TOKENIZER_FILE).is_file():
             raise ExportError(f"{folder} has no {TOKENIZER_FILE}")
         return OnnxExport(
-            folder, model.model_id, record["onnx_sha256"], record["max_tokens"], record["dim"]
+            folder,
+            model.model_id,
+            record["onnx_sha256"],
+            record["max_tokens"],
+            record["dim"],
+            batchable="int8" not in str(record.get("weights", "")),
         )
     except (OSError, ValueError, KeyError) as exc:
         raise ExportError(f"{folder} is not a usable ONNX model folder: {exc}") from None
@@ -205,6 +213,8 @@ class OnnxEmbedder:
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if not self.export.batchable:
+            batch_size = 1
         parts = [self._run(texts[i : i + batch_size]) for i in range(0, len(texts), batch_size)]
         return np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
 

@@ -24,11 +24,14 @@ def test_floor_needs_both_doubt_and_a_weak_passage():
     assert not floor.withholds(None, 0.0)  # no reader: nothing to judge by
 
 
-def test_shipped_floor_loads_with_its_calibration():
-    floor = Floor.load(DEFAULT_PATH)
-    assert 0.0 < floor.confidence_below < 1.0 and floor.score_below > 0.0
-    figures = floor.about["figures"]
-    assert any("readers" in name for name in figures) and any("seed" in n for n in figures)
+def test_a_calibrated_floor_is_read_from_qa_withhold(tmp_path, monkeypatch):
+    path = tmp_path / "floor.json"
+    floor = Floor(0.15, 0.58, {"figures": {"fold articles, readers' words": {"withheld": 5}}})
+    path.write_text(json.dumps(floor.to_json()), encoding="utf-8")
+    monkeypatch.setenv("QA_WITHHOLD", str(path))
+    assert default_floor() == floor
+    monkeypatch.delenv("QA_WITHHOLD")
+    assert (default_floor() is None) == (not DEFAULT_PATH.exists())
 
 
 def test_off_switch(monkeypatch):

@@ -24,9 +24,11 @@ from qa.index.embedding import (
     ModelNotFoundError,
     resolve_model,
 )
-from qa.index.onnx_embedder import ExportError, folder_export
+from qa.index.onnx_embedder import ExportError, OnnxEmbedder, ensure_export, folder_export
 from qa.index.query_embedder import load_embedder
 from qa.index.store import read_manifest
+from qa.tools.evaluate import norm
+from training.embedder.pairs import questions_of, sentences_of
 from training.embedder.train import HELD_OUT
 
 pytestmark = pytest.mark.slow
@@ -55,21 +57,34 @@ def test_the_committed_index_was_built_with_it():
     assert resolve_model(_model_of(manifest)) == resolve_model(None)
 
 
-def test_it_knows_how_readers_ask():
-    """A reader's paraphrase lands on the sentence that answers it, not on one that shares its
-    words; the base model, which only knows word overlap better, is the reference."""
-    embedder = load_embedder(resolve_model(None))
-    assert embedder.backend == "onnx"
-    question = "is moscow going to sell tehran warplanes"
-    answer = (
-        "For example, Russia declined to give Iran the support it would have needed—say, "
-        "advanced fighter jets or sophisticated air defenses—to deter or better defend itself."
-    )
-    other = "Iran has sold Russia drones and missiles for its war in Ukraine."
-    q, a, o = embedder.encode([question, answer, other])
-    assert q @ a > q @ o
-    vectors = embedder.encode([question, answer])
-    assert vectors.dtype == np.float32 and np.allclose(np.linalg.norm(vectors, axis=1), 1, 1e-3)
+def _sentence_ranks(embedder, style: str) -> np.ndarray:
+    """For each answerable stand-alone question of the held-out article, the 0-based rank of
+    the first sentence holding its gold among all the article's sentences, by cosine alone."""
+    sentences = sentences_of(HELD_OUT)
+    normed = [norm(s) for s in sentences]
+    vectors = embedder.encode(sentences)
+    ranks = []
+    for q in questions_of(HELD_OUT, style):
+        if not q.get("answerable") or q.get("history"):
+            continue
+        gold = [norm(g) for g in q["gold"]]
+        order = np.argsort(-(vectors @ embedder.encode([q["question"]])[0]))
+        ranks.append(next(i for i, j in enumerate(order) if any(g in normed[j] for g in gold)))
+    return np.array(ranks)
+
+
+@pytest.mark.parametrize("style", ["readers", "squad"])
+def test_it_finds_the_answering_sentence_by_meaning_better_than_the_base(style):
+    """Dense search alone, on the article no model trained on: measured recall@3 0.838 vs
+    0.757 in readers' words and 0.808 vs 0.720 in SQuAD's (148 and 214 questions)."""
+    shipped = load_embedder(resolve_model(None))
+    assert shipped.backend == "onnx"
+    base_model = resolve_model(BASE_MODEL)
+    base = OnnxEmbedder(base_model, ensure_export(base_model))
+    ours, theirs = _sentence_ranks(shipped, style), _sentence_ranks(base, style)
+    assert (ours < 3).mean() >= 0.78
+    assert (ours < 3).mean() >= (theirs < 3).mean() + 0.04
+    assert (ours < 1).mean() >= (theirs < 1).mean()
 
 
 def test_the_base_model_stays_available_by_name():
