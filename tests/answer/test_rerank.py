@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from qa.answer.engine import QAEngine
-from qa.index.embedding import ModelNotFoundError, resolve_model
+from qa.index.embedding import BASE_MODEL, ModelNotFoundError, resolve_model
 
 QUESTION = "Will Russia give Iran fighter jets?"
 
@@ -20,7 +20,7 @@ def cross_encoder_dir(tmp_path_factory) -> str:
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    source = resolve_model(None).path
+    source = resolve_model(BASE_MODEL).path  # a transformers folder (the shipped one is ONNX)
     target = tmp_path_factory.mktemp("cross-encoder")
     torch.manual_seed(0)
     model = AutoModelForSequenceClassification.from_pretrained(source, num_labels=1)
