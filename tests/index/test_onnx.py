@@ -13,6 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from helpers_probe import PROBE
 from tokenizers import Tokenizer
 
 from qa.answer.engine import QAEngine
@@ -29,12 +30,6 @@ from qa.index.query_embedder import load_embedder
 from qa.index.store import load_index
 
 pytestmark = pytest.mark.slow
-HEAVY = ("torch", "transformers", "sentence_transformers", "gradio")
-PROBE = (
-    "import json, sys\nfrom qa.tools.cli import main\ntry:\n    sys.exit(main(sys.argv[1:]))\n"
-    f"finally:\n    print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]),"
-    " file=sys.stderr)\n"
-)
 
 
 @pytest.fixture(scope="session")

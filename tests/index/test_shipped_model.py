@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers_probe import PROBE
 
 from qa.answer.engine import _model_of
 from qa.index.embedding import (
@@ -32,12 +33,6 @@ from training.embedder.pairs import questions_of, sentences_of
 from training.embedder.train import HELD_OUT
 
 pytestmark = pytest.mark.slow
-HEAVY = ("torch", "transformers", "sentence_transformers", "gradio")
-PROBE = (
-    "import json, sys\nfrom qa.tools.cli import main\ntry:\n    code = main(sys.argv[1:])\n"
-    f"finally:\n    print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]),"
-    " file=sys.stderr)\nsys.exit(code)\n"
-)
 
 
 def test_the_default_is_the_shipped_int8_file():
