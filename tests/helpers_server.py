@@ -22,6 +22,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The JSON contract of `qa ask --json`, the API and the page: its keys and each passage's
+CONTRACT_KEYS = frozenset(
+    ("question", "abstained", "answer", "passages", "confidence", "unsure", "withheld", "closest")
+)
+PASSAGE_KEYS = frozenset(
+    (
+        "id",
+        "text",
+        "doc",
+        "section",
+        "anchor",
+        "score",
+        "start",
+        "end",
+        "answer_start",
+        "answer_end",
+    )
+)
 CORPUS = ROOT / "corpus"
 APP = ROOT / "app.py"
 OFFLINE = {

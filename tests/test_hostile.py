@@ -15,7 +15,7 @@ import threading
 import urllib.error
 
 import pytest
-from helpers_server import run_qa, workspace
+from helpers_server import CONTRACT_KEYS, PASSAGE_KEYS, run_qa, workspace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -32,9 +32,6 @@ HOSTILE = (
     "\ud800\udbff\udc00\udfff\U0001f600\U000e0001\U0010ffff"
 )
 WORDS = ["Russia", "Iran", "alliance", "military", "support", "what", "why", "it", "?"]
-PASSAGE_KEYS = {
-    "id", "text", "doc", "section", "anchor", "score", "start", "end", "answer_start", "answer_end"
-}  # fmt: skip
 
 any_char = st.characters(exclude_categories=())  # every code point, lone surrogates included
 pieces = st.one_of(
@@ -58,16 +55,7 @@ BIG = settings(
 def assert_contract(obj: object) -> None:
     """`obj` is exactly the JSON contract of `qa ask --json`, and encodable as UTF-8."""
     assert isinstance(obj, dict)
-    assert set(obj) == {
-        "question",
-        "abstained",
-        "answer",
-        "passages",
-        "confidence",
-        "unsure",
-        "withheld",
-        "closest",
-    }
+    assert set(obj) == CONTRACT_KEYS
     assert obj["confidence"] is None or 0.0 <= obj["confidence"] <= 1.0
     assert isinstance(obj["unsure"], bool)
     assert isinstance(obj["question"], str) and obj["question"].strip()

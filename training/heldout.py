@@ -58,12 +58,7 @@ def engine_for(slug: str, model: str | None, key: str) -> QAEngine:
     source = SQUAD_DOCS / f"{slug}.txt"
     if not (corpus / source.name).is_file():
         shutil.copyfile(source, corpus / source.name)
-    settings = Settings(corpus_dir=corpus, index_dir=CACHE / key / slug, model=model)
-    if index_status(settings) != "fresh":
-        from qa.index.build import build_index
-
-        build_index(settings)
-    return QAEngine.load(settings)
+    return _fresh_engine(Settings(corpus_dir=corpus, index_dir=CACHE / key / slug, model=model))
 
 
 def figures(questions: list[dict], results: dict[str, dict]) -> dict:
@@ -118,7 +113,11 @@ def _seed_engine(model: str | None) -> QAEngine:
     """The seed article's engine: the committed index, or one built with `model`."""
     if model is None:
         return QAEngine.load(Settings())
-    settings = Settings(index_dir=CACHE / _key(model) / "seed", model=model)
+    return _fresh_engine(Settings(index_dir=CACHE / _key(model) / "seed", model=model))
+
+
+def _fresh_engine(settings: Settings) -> QAEngine:
+    """An engine over `settings`, its index built first when missing or stale."""
     if index_status(settings) != "fresh":
         from qa.index.build import build_index
 

@@ -9,7 +9,8 @@ import sys
 import numpy as np
 
 from qa.index.build_plan import Key
-from qa.index.embedding import ModelRef, SentenceTransformerEmbedder
+from qa.index.embedding import ModelRef
+from qa.index.query_embedder import load_embedder
 from qa.index.token_vectors import TokenTable, TokenVectors
 
 BATCH_SIZE = 32  # fastest of 16/32/64/128 in scripts/build_params.py on this machine kind
@@ -33,13 +34,8 @@ class LazyEmbedder:
         return self._loaded().encode_with_tokens(texts, batch_size=batch_size)
 
     def _loaded(self):
-        if self._embedder is None:
-            if self.model.onnx:  # the shipped model: onnxruntime, no torch
-                from qa.index.query_embedder import load_embedder
-
-                self._embedder = load_embedder(self.model)
-            else:
-                self._embedder = SentenceTransformerEmbedder(self.model)
+        if self._embedder is None:  # builds embed in batches with torch unless ONNX-only
+            self._embedder = load_embedder(self.model, "torch")
         return self._embedder
 
 

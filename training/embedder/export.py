@@ -9,6 +9,7 @@ checked against sentence-transformers, then int8 weights (dynamic, per channel).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import shutil
 import tempfile
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.index.embedding import ONNX_FILE, ONNX_RECORD, SHIPPED_DIR, ModelRef
+from qa.index.embedding import MODEL_FILE, RECORD_FILE, SHIPPED_DIR, ModelRef
 from qa.index.onnx_embedder import (
     TOKENIZER_FILE,
     OnnxEmbedder,
@@ -42,35 +43,33 @@ def export(source: Path, out: Path, int8: bool = True) -> dict:
         export_graph(source, work / "fp32.onnx")
         shutil.copyfile(source / TOKENIZER_FILE, work / TOKENIZER_FILE)
         max_tokens = _max_tokens(source)
-        shutil.copyfile(work / "fp32.onnx", work / ONNX_FILE)
+        shutil.copyfile(work / "fp32.onnx", work / MODEL_FILE)
         dim = check_parity(ref, OnnxExport(work, ref.model_id, "", max_tokens, 0))
         fp32 = OnnxEmbedder(ref, OnnxExport(work, "", "", max_tokens, dim)).encode(PROBES)
         if int8:
             from onnxruntime.quantization import QuantType, quantize_dynamic
 
             quantize_dynamic(
-                work / "fp32.onnx", work / ONNX_FILE, per_channel=True, weight_type=QuantType.QInt8
+                work / "fp32.onnx", work / MODEL_FILE, per_channel=True, weight_type=QuantType.QInt8
             )
         staged = out.with_name(out.name + ".tmp")
         shutil.rmtree(staged, ignore_errors=True)
         staged.mkdir(parents=True)
-        shutil.copyfile(work / ONNX_FILE, staged / ONNX_FILE)
+        shutil.copyfile(work / MODEL_FILE, staged / MODEL_FILE)
         shutil.copyfile(work / TOKENIZER_FILE, staged / TOKENIZER_FILE)
-    import hashlib
-
     record = {
         "format": 2,
         "model": out.name,
         "base": "sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0)",
         "weights": "int8 dynamic, per channel" if int8 else "fp32",
-        "onnx_bytes": (staged / ONNX_FILE).stat().st_size,
-        "onnx_sha256": hashlib.sha256((staged / ONNX_FILE).read_bytes()).hexdigest(),
+        "onnx_bytes": (staged / MODEL_FILE).stat().st_size,
+        "onnx_sha256": hashlib.sha256((staged / MODEL_FILE).read_bytes()).hexdigest(),
         "max_tokens": max_tokens,
         "dim": dim,
         "opset": 17,
         "training": json.loads((source / "training.json").read_text()),
     }
-    (staged / ONNX_RECORD).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    (staged / RECORD_FILE).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
     shipped = OnnxEmbedder(
         ModelRef("", str(staged), onnx=True), OnnxExport(staged, "", "", max_tokens, dim)
     ).encode(PROBES)
